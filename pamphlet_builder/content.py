@@ -1,0 +1,324 @@
+"""The project's content: languages, contacts and materials, loaded and
+validated once into a `Project` that every later stage reads.
+
+Problems are collected, not raised one at a time: a broken material is
+recorded with its errors and the others still build; a broken registry or
+language list stops the build (exit 2) because every material depends on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+
+from . import text
+from .contacts import ID_RE, Contact, load_contacts
+from .errors import BuildError, ContentError
+from .formats import FORMATS, Format
+from .yamlfile import LineDict, load_yaml, require_mapping
+
+SOURCE_LANG = "en"
+PART_MARK_RE = re.compile(r"^<!--\s*part:\s*([a-z0-9-]+)\s*-->\s*$")
+QR_ACTIONS = {"call": "phone", "open": "url"}
+MATERIAL_FIELDS = {"title", "format", "revision", "template", "parts"}
+PART_FIELDS = {"qr", "contacts"}
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str            # as in file names and the manifest: zh-Hant
+    name: str            # its own name: 中文
+    script: str
+    fonts: tuple[str, ...]
+    font_package: str
+    locale: Locale
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.locale.character_order == "right-to-left" else "ltr"
+
+
+@dataclass(frozen=True)
+class QRSpec:
+    contact: str
+    action: str          # call | open
+
+
+@dataclass
+class Part:
+    name: str
+    source: str          # English Markdown
+    first_line: int     # line of the source in en.md (1-based)
+    qr: list[QRSpec] = field(default_factory=list)
+    contacts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Material:
+    id: str
+    folder: Path
+    title: str = ""
+    format: Format | None = None
+    template: str = ""
+    revision: dt.date | None = None
+    parts: dict[str, Part] = field(default_factory=dict)
+    errors: list[BuildError] = field(default_factory=list)
+
+    @property
+    def meta_path(self) -> Path:
+        return self.folder / "material.yaml"
+
+    @property
+    def text_path(self) -> Path:
+        return self.folder / f"{SOURCE_LANG}.md"
+
+    def contact_ids(self) -> list[str]:
+        """Every contact the material prints, in first-use order."""
+        ids: list[str] = []
+        for part in self.parts.values():
+            ids += [q.contact for q in part.qr] + part.contacts
+            ids += [cid for cid, _ in text.placeholders(part.source)]
+        ids += [cid for cid, _ in text.placeholders(self.title)]
+        return list(dict.fromkeys(ids))
+
+
+@dataclass
+class Project:
+    root: Path
+    contacts: dict[str, Contact]
+    languages: dict[str, Language]
+    materials: dict[str, Material]
+    errors: list[BuildError]      # project-wide: nothing can be built
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "pamphlets"
+
+
+def load_project(root: Path) -> Project:
+    """Read and validate everything under `root`; never raises for bad content."""
+    root = root.resolve()
+    content = root / "pamphlets"
+    errors: list[BuildError] = []
+    contacts, contact_errors = load_contacts(content / "contacts.yaml")
+    errors += contact_errors
+    languages, language_errors = load_languages(content / "languages.yaml")
+    errors += language_errors
+    materials = {}
+    for folder in sorted(p for p in content.iterdir() if (p / "material.yaml").exists()):
+        materials[folder.name] = load_material(folder, contacts, root)
+    if not materials and not errors:
+        errors.append(ContentError("no materials found (folders with a material.yaml)", content))
+    return Project(root, contacts, languages, materials, errors)
+
+
+def load_languages(path: Path) -> tuple[dict[str, Language], list[BuildError]]:
+    """The languages and their font stacks from `languages.yaml`."""
+    try:
+        data = require_mapping(load_yaml(path), path, "the file")
+        scripts = require_mapping(data.get("scripts"), path, "`scripts`", data.line("scripts"))
+        entries = require_mapping(data.get("languages"), path, "`languages`", data.line("languages"))
+    except ContentError as exc:
+        return {}, [exc]
+    languages, errors = {}, []
+    for code, entry in entries.items():
+        try:
+            languages[code] = _language(str(code), entry, scripts, path, entries.line(code))
+        except ContentError as exc:
+            errors.append(exc)
+    if SOURCE_LANG not in languages and not errors:
+        errors.append(ContentError(f"the source language '{SOURCE_LANG}' must be listed", path))
+    return languages, errors
+
+
+def _language(code: str, entry: object, scripts: LineDict, path: Path,
+              line: int | None) -> Language:
+    entry = require_mapping(entry, path, f"language '{code}'", line)
+    script = str(entry.get("script", ""))
+    if script not in scripts:
+        raise ContentError(f"language '{code}': unknown script '{script}'", path, line,
+                           hint=f"use one of: {', '.join(scripts)}, or add it under `scripts`")
+    spec = require_mapping(scripts[script], path, f"script '{script}'", scripts.line(script))
+    try:
+        locale = Locale.parse(str(entry.get("locale", code)).replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        raise ContentError(f"language '{code}': Babel does not know this locale", path, line,
+                           hint="set `locale:` to a code Babel knows, e.g. fil for Tagalog") from None
+    fonts = tuple(str(f) for f in spec.get("fonts") or [])
+    if not fonts:
+        raise ContentError(f"script '{script}' lists no fonts", path, scripts.line(script))
+    return Language(code=code, name=str(entry.get("name") or locale.get_display_name()),
+                    script=script, fonts=fonts, font_package=str(spec.get("package", "")),
+                    locale=locale)
+
+
+def load_material(folder: Path, contacts: dict[str, Contact], root: Path) -> Material:
+    """A material with every problem found in its two files recorded on it."""
+    material = Material(id=folder.name, folder=folder)
+    if not ID_RE.match(folder.name):
+        material.errors.append(ContentError(
+            "material folder names must be lowercase letters, digits and dashes", folder))
+        return material
+    try:
+        _read_meta(material, root)
+        _read_text(material)
+    except ContentError as exc:
+        material.errors.append(exc)
+        return material
+    material.errors += _check_references(material, contacts)
+    return material
+
+
+def _read_meta(material: Material, root: Path) -> None:
+    path = material.meta_path
+    meta = require_mapping(load_yaml(path), path, "the file")
+    for key in meta:
+        if key not in MATERIAL_FIELDS:
+            raise ContentError(f"unknown field '{key}'", path, meta.line(key),
+                               hint=f"known fields: {', '.join(sorted(MATERIAL_FIELDS))}")
+    material.title = str(meta.get("title") or "").strip()
+    if not material.title:
+        raise ContentError("`title` is required", path, meta.start_line)
+    fmt = str(meta.get("format", ""))
+    if fmt not in FORMATS:
+        raise ContentError(f"unknown format '{fmt}'", path, meta.line("format"),
+                           hint=f"use one of: {', '.join(FORMATS)}")
+    material.format = FORMATS[fmt]
+    material.template = str(meta.get("template") or f"{fmt}.html")
+    if not (root / "templates" / material.template).is_file():
+        raise ContentError(f"template '{material.template}' not found in templates/",
+                           path, meta.line("template"),
+                           hint="name a file in templates/, or remove `template` to use the format's")
+    try:
+        material.revision = dt.date.fromisoformat(str(meta.get("revision")))
+    except ValueError:
+        raise ContentError(f"`revision` '{meta.get('revision')}' is not a date",
+                           path, meta.line("revision"), hint="write it as YYYY-MM-DD") from None
+    parts = require_mapping(meta.get("parts"), path, "`parts`", meta.line("parts"))
+    for name, spec in parts.items():
+        material.parts[str(name)] = _part(str(name), spec or LineDict(), path, parts.line(name))
+
+
+def _part(name: str, spec: object, path: Path, line: int | None) -> Part:
+    spec = require_mapping(spec, path, f"part '{name}'", line)
+    for key in spec:
+        if key not in PART_FIELDS:
+            raise ContentError(f"part '{name}': unknown field '{key}'", path, spec.line(key),
+                               hint="a part may list `qr` and `contacts`")
+    qr = []
+    for item in spec.get("qr") or []:
+        item = require_mapping(item, path, f"part '{name}': each qr entry", spec.line("qr"))
+        action = str(item.get("action", ""))
+        if action not in QR_ACTIONS:
+            raise ContentError(f"part '{name}': qr action '{action}' must be 'call' or 'open'",
+                               path, item.line("action") or spec.line("qr"))
+        qr.append(QRSpec(contact=str(item.get("contact", "")), action=action))
+    contacts = [str(c) for c in spec.get("contacts") or []]
+    return Part(name=name, source="", first_line=0, qr=qr, contacts=contacts)
+
+
+def _read_text(material: Material) -> None:
+    """Split en.md into the parts named by `<!-- part: NAME -->` lines."""
+    path = material.text_path
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ContentError("the English text is missing", path,
+                           hint="create it with one `<!-- part: NAME -->` line per part") from None
+    except UnicodeDecodeError:
+        raise ContentError("not UTF-8 text", path, hint="save the file as UTF-8") from None
+    found: dict[str, tuple[int, list[str]]] = {}
+    current = None
+    for number, line in enumerate(lines, start=1):
+        mark = PART_MARK_RE.match(line)
+        if mark:
+            current = mark.group(1)
+            if current in found:
+                raise ContentError(f"part '{current}' appears twice", path, number)
+            if current not in material.parts:
+                raise ContentError(f"part '{current}' is not listed in material.yaml", path, number,
+                                   hint=f"parts listed: {', '.join(material.parts)}")
+            found[current] = (number + 1, [])
+        elif current is not None:
+            found[current][1].append(line)
+        elif line.strip():
+            raise ContentError("text before the first `<!-- part: NAME -->` line", path, number)
+    _check_parts(material, found)
+    for name, (first, body) in found.items():
+        material.parts[name].source = "\n".join(body).strip("\n")
+        material.parts[name].first_line = first + _leading_blank(body)
+
+
+def _leading_blank(body: list[str]) -> int:
+    count = 0
+    for line in body:
+        if line.strip():
+            break
+        count += 1
+    return count
+
+
+def _check_parts(material: Material, found: dict) -> None:
+    fmt = material.format
+    assert fmt is not None
+    missing = [p for p in material.parts if p not in found]
+    if missing:
+        raise ContentError(f"no text for part(s) {', '.join(missing)}", material.text_path,
+                           hint="add a `<!-- part: NAME -->` line for each part in material.yaml")
+    if fmt.parts is not None and set(material.parts) != set(fmt.parts):
+        raise ContentError(
+            f"a {fmt.name} has the parts {', '.join(fmt.parts)}; this lists "
+            f"{', '.join(material.parts)}", material.meta_path,
+            hint="rename the parts in material.yaml and en.md to match the format")
+    if fmt.parts is not None:   # the template places parts; keep the format's order
+        material.parts = {name: material.parts[name] for name in fmt.parts}
+
+
+def _check_references(material: Material, contacts: dict[str, Contact]) -> list[BuildError]:
+    """Unknown contacts, QR codes without a number or URL, bad Markdown."""
+    errors: list[BuildError] = []
+    meta, md = material.meta_path, material.text_path
+    for part in material.parts.values():
+        for spec in part.qr:
+            contact = contacts.get(spec.contact)
+            if contact is None:
+                errors.append(_unknown(spec.contact, meta, f"part '{part.name}' qr"))
+            elif not contact.has(QR_ACTIONS[spec.action]):
+                errors.append(ContentError(
+                    f"part '{part.name}': qr '{spec.action}' for '{spec.contact}', "
+                    f"which has no {QR_ACTIONS[spec.action]}", meta))
+        errors += [_unknown(cid, meta, f"part '{part.name}' contacts")
+                   for cid in part.contacts if cid not in contacts]
+        for problem in text.check_markdown(part.source):
+            errors.append(ContentError(problem.message, md, part.first_line + problem.offset_line,
+                                       hint=problem.hint))
+        errors += _check_placeholders(part.source, contacts, md, part.first_line)
+    errors += _check_placeholders(material.title, contacts, meta, None)
+    return errors
+
+
+def _unknown(cid: str, path: Path, where: str) -> ContentError:
+    return ContentError(f"{where}: unknown contact '{cid}'", path,
+                        hint="use an id from pamphlets/contacts.yaml, or add the contact there")
+
+
+def _check_placeholders(source: str, contacts: dict[str, Contact], path: Path,
+                        first_line: int | None) -> list[BuildError]:
+    errors: list[BuildError] = []
+    for offset, line in enumerate(source.splitlines()):
+        for cid, fld in text.placeholders(line):
+            where = first_line + offset if first_line else None
+            if cid not in contacts:
+                errors.append(_unknown(cid, path, f"placeholder {{{cid}.{fld}}}"))
+            elif fld not in text.PLACEHOLDER_FIELDS or not contacts[cid].has(fld):
+                errors.append(ContentError(
+                    f"placeholder {{{cid}.{fld}}}: contact '{cid}' has no `{fld}`", path, where,
+                    hint=f"fields: {', '.join(text.PLACEHOLDER_FIELDS)}"))
+    for error in errors:
+        if isinstance(error, ContentError) and error.line is None and first_line:
+            error.line = first_line
+    return errors

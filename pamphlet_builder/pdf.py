@@ -1,0 +1,169 @@
+"""PDF from HTML with WeasyPrint: fetch nothing outside the project, make
+every card face and panel hold its text, write atomically.
+
+The renderer may read only `styles/` and `templates/` (and data: URIs); any
+other address, local or remote, stops the render with an error naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import weasyprint
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from .errors import RenderError
+from .formats import Format
+
+log = logging.getLogger(__name__)
+
+READABLE_DIRS = ("styles", "templates")
+FIT_STEP = 0.04
+
+
+class ForbiddenFetch(FatalURLFetchingError):
+    """The document asked for a resource outside the project."""
+
+
+class ProjectFetcher(URLFetcher):
+    """Serves files under the project's readable folders; refuses the rest."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols=("file", "data"))
+        self.root = root.resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        parsed = urlparse(url)
+        path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
+        if path is None or not any(path.is_relative_to(self.root / d) for d in READABLE_DIRS):
+            self.refused.append(url)
+            raise ForbiddenFetch(url)
+        if not path.is_file():
+            self.refused.append(url)
+            raise ForbiddenFetch(url)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+
+
+@dataclass
+class RenderedPDF:
+    data: bytes
+    pages: int
+    page_size_pt: tuple[float, float]
+    anchors: dict[str, int] = field(default_factory=dict)   # element id -> page (1-based)
+    fit_scale: float = 1.0
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def render_document(html: str, root: Path) -> weasyprint.Document:
+    """Lay out one HTML document; refused fetches become a RenderError."""
+    fetcher = ProjectFetcher(root)
+    try:
+        return weasyprint.HTML(string=html, base_url=root.as_uri() + "/",
+                               url_fetcher=fetcher).render()
+    except ForbiddenFetch as exc:
+        raise RenderError(f"the document asked for '{exc}', outside the project's "
+                          f"{' and '.join(READABLE_DIRS)} folders; nothing was fetched",
+                          hint="templates may link only to files in styles/ and templates/") from None
+
+
+def overflows(document: weasyprint.Document) -> dict[str, float]:
+    """Boxes marked `fit-box` whose content runs past their bottom: id -> points."""
+    found: dict[str, float] = {}
+    for page in document.pages:
+        for box in _descendants(page._page_box):
+            element = getattr(box, "element", None)
+            if element is None or "fit-box" not in (element.get("class") or "").split():
+                continue
+            if element.get("id") in found or not hasattr(box, "content_box_y"):
+                continue
+            limit = box.content_box_y() + box.height + box.padding_bottom
+            bottom = max((_bottom(child) for child in box.children), default=limit)
+            if bottom > limit + 0.5:
+                found[element.get("id") or "?"] = (bottom - limit) * 0.75   # px -> pt
+    return found
+
+
+def _descendants(box):
+    yield box
+    for child in getattr(box, "children", []):
+        yield from _descendants(child)
+
+
+def _bottom(box) -> float:
+    """The lowest point of a box and its in-flow descendants, in px."""
+    if box.style["position"] in ("absolute", "fixed"):
+        return 0.0
+    own = box.position_y + (box.margin_height() if hasattr(box, "margin_height") else 0)
+    return max([own] + [_bottom(c) for c in getattr(box, "children", [])])
+
+
+def fit_problem(document: weasyprint.Document, fmt: Format) -> str | None:
+    """What does not fit, in words, or None when the layout holds its text."""
+    over = overflows(document)
+    if over:
+        return "; ".join(f"{name.removeprefix('part-')} overflows by {pt:.0f} pt"
+                         for name, pt in over.items())
+    pages = len(document.pages)
+    if not fmt.min_pages <= pages <= fmt.max_pages:
+        return f"it takes {pages} pages, and a {fmt.name} has " + (
+            f"{fmt.max_pages}" if fmt.min_pages == fmt.max_pages
+            else f"{fmt.min_pages} to {fmt.max_pages}")
+    return None
+
+
+def render_fitting(make_html, fmt: Format, root: Path, min_scale: float) -> tuple[weasyprint.Document, float]:
+    """Render at full size; if text does not fit, step the type down toward
+    `min_scale` and use the first size that fits. Below it, a RenderError."""
+    scale = 1.0
+    while True:
+        document = render_document(make_html(scale), root)
+        problem = fit_problem(document, fmt)
+        if problem is None:
+            return document, scale
+        next_scale = round(scale - FIT_STEP, 2)
+        if next_scale < min_scale - 1e-9:
+            raise RenderError(f"the text does not fit even at {scale:.0%} type size: {problem}",
+                              hint="shorten the text of that part (or its translation)")
+        log.info("does not fit at %.0f%% (%s); trying %.0f%%", scale * 100, problem, next_scale * 100)
+        scale = next_scale
+
+
+def to_pdf(document: weasyprint.Document, scale: float, **options) -> RenderedPDF:
+    """The PDF bytes and what the manifest needs to know about them."""
+    anchors = {}
+    for number, page in enumerate(document.pages, start=1):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+    data = document.write_pdf(**options)
+    first = document.pages[0]
+    return RenderedPDF(data=data, pages=len(document.pages),
+                       page_size_pt=(round(first.width * 0.75, 3), round(first.height * 0.75, 3)),
+                       anchors=anchors, fit_scale=scale)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a failed build
+    never leaves a half-written file or destroys the previous one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

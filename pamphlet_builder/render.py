@@ -1,0 +1,170 @@
+"""HTML from content: the Jinja environment and the view of one material in
+one language that the templates see.
+
+Autoescape is on and undefined names fail (StrictUndefined): a missing
+number never prints blank. Content text reaches templates only as Markup
+made by `text.render_markdown`, which escapes everything it did not build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from babel.dates import format_date
+from markupsafe import Markup, escape
+
+from . import text
+from .contacts import Contact
+from .content import Language, Material, Project
+from .errors import ContentError
+from .qr import QRCode, make_qr
+from .translations import CONTACTS, UI, Translator
+
+DRAFT_NOTICE = "Draft translation - not reviewed"
+
+
+@dataclass
+class ContactView:
+    """A contact as printed: translated words, registry numbers."""
+
+    id: str
+    name: str
+    does: str
+    hours: str | None
+    where: str | None
+    phone: str | None
+    tel: str | None
+    text: str | None
+    url: str | None
+    url_display: str | None
+    verified: bool
+
+
+@dataclass
+class PartView:
+    name: str
+    html: Markup               # the whole part
+    heading: Markup | None     # its opening heading, if it starts with one
+    body: Markup               # the part without that heading
+    qr: list[QRCode]
+    contacts: list[ContactView]
+
+
+@dataclass
+class DocumentView:
+    """Everything a template needs to print one material in one language."""
+
+    material_id: str
+    format: str
+    lang: Language
+    title: Markup
+    title_plain: str
+    revision: str
+    revision_iso: str
+    page_size: str
+    paper: str
+    parts: dict[str, PartView]
+    contacts: dict[str, ContactView]
+    fit_scale: float = 1.0
+    unverified: list[ContactView] = field(default_factory=list)
+    draft: bool = False
+    draft_notice: str = DRAFT_NOTICE
+    draft_notice_local: str = ""
+    stylesheets: list[str] = field(default_factory=list)
+
+    @property
+    def proof(self) -> bool:
+        """A proof is anything not fit to hand out: draft text or unverified contacts."""
+        return self.draft or bool(self.unverified)
+
+
+def make_environment(root: Path) -> jinja2.Environment:
+    """The one Jinja environment: templates/ only, autoescape, strict."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root / "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def contact_view(contact: Contact, translate: Translator) -> ContactView:
+    def tr(fld: str) -> str | None:
+        value = getattr(contact, fld)
+        return translate(CONTACTS, f"{contact.id}.{fld}", value) if value else None
+
+    return ContactView(
+        id=contact.id, name=tr("name") or contact.name, does=tr("does") or contact.does,
+        hours=tr("hours"), where=tr("where"),
+        phone=contact.phone.display if contact.phone else None,
+        tel=contact.phone.tel_uri if contact.phone else None,
+        text=contact.text.display if contact.text else None,
+        url=contact.url, url_display=contact.url_display, verified=contact.verified is not None)
+
+
+def _filler(views: dict[str, ContactView]):
+    """Fills `{id.field}` placeholders; numbers and addresses stay left-to-right."""
+    def fill(cid: str, fld: str) -> Markup:
+        view = views[cid]
+        if fld in ("phone", "text", "url"):
+            value = {"phone": view.phone, "text": view.text, "url": view.url_display}[fld]
+            mark = "" if view.verified else " unverified"
+            return Markup('<bdi dir="ltr" class="{}{}">{}</bdi>').format(fld, mark, value)
+        return escape(getattr(view, fld))
+    return fill
+
+
+def document_view(project: Project, material: Material, lang: Language,
+                  translate: Translator, paper: str) -> DocumentView:
+    """The view of one material in one language; QR codes made here."""
+    assert material.format is not None and material.revision is not None
+    views = {cid: contact_view(project.contacts[cid], translate)
+             for cid in material.contact_ids()}
+    fill = _filler(views)
+    domain = material.id
+    parts = {}
+    for part in material.parts.values():
+        rendered = text.render_markdown(
+            part.source, lambda unit, p=part.name: translate(domain, p, unit), fill)
+        parts[part.name] = PartView(
+            name=part.name, html=rendered.html, heading=rendered.heading, body=rendered.body,
+            qr=[make_qr(project.contacts[q.contact], q) for q in part.qr],
+            contacts=[views[cid] for cid in part.contacts])
+    title_src = translate(domain, "title", material.title)
+    width, height = material.format.page_size_pt(paper)
+    view = DocumentView(
+        material_id=material.id, format=material.format.name, lang=lang,
+        title=text.render_inline(title_src, fill), title_plain=text.plain(title_src),
+        revision=format_date(material.revision, "long", locale=lang.locale),
+        revision_iso=material.revision.isoformat(),
+        page_size=f"{width:.3f}pt {height:.3f}pt", paper=paper, parts=parts, contacts=views,
+        unverified=[v for v in views.values() if not v.verified],
+        stylesheets=["styles/theme.css", "styles/common.css",
+                     f"styles/{material.format.name}.css"])
+    view.draft_notice_local = translate(UI, None, DRAFT_NOTICE)
+    return view
+
+
+def render_html(env: jinja2.Environment, template: str, view: DocumentView,
+                translate: Translator) -> str:
+    """The HTML of one document; template errors name the template and line."""
+    def gettext(message: str, **variables) -> Markup:
+        # Escaped here: Jinja marks newstyle gettext results as safe.
+        result = escape(translate(UI, None, message))
+        return result % variables if variables else result
+
+    env.install_gettext_callables(gettext, lambda s, p, n, **kw: gettext(s if n == 1 else p, **kw),
+                                  newstyle=True)
+    try:
+        html = env.get_template(template).render(doc=view)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError(f"template error: {exc.message}", Path("templates") / (exc.name or template),
+                           exc.lineno) from None
+    except jinja2.UndefinedError as exc:
+        raise ContentError(f"template uses something undefined: {exc.message}",
+                           Path("templates") / template,
+                           hint="check the names the template uses against the README") from None
+    # Draft state is final only after the template asked for its UI words.
+    return html

@@ -1,0 +1,135 @@
+"""Content text: safe Markdown with contact placeholders.
+
+Content is Markdown (CommonMark) without raw HTML or images; links must be
+https. A placeholder such as `{never-use-alone.phone}` prints a field of a
+contact from the registry, so a number is typed once in the whole project.
+Text is split into translatable units: the inline text of each heading,
+paragraph and list item.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+PLACEHOLDER_FIELDS = ("name", "phone", "text", "url", "hours", "where")
+PLACEHOLDER_RE = re.compile(r"\{([a-z0-9][a-z0-9-]*)\.([a-z]+)\}")
+
+# html=True only so that raw HTML is *found* and refused, never rendered.
+_detector = MarkdownIt("commonmark", {"html": True})
+_renderer = MarkdownIt("commonmark", {"html": False, "typographer": False})
+
+
+@dataclass(frozen=True)
+class TextProblem:
+    """A problem in a piece of text, at a line counted from its start (0-based)."""
+
+    offset_line: int
+    message: str
+    hint: str
+
+
+def placeholders(text: str) -> list[tuple[str, str]]:
+    """The (contact id, field) pairs a piece of text refers to, in order."""
+    return PLACEHOLDER_RE.findall(text)
+
+
+def check_markdown(text: str) -> list[TextProblem]:
+    """Everything that is not allowed in content text: HTML, images, unsafe links."""
+    problems: list[TextProblem] = []
+    line = 0
+    for token in _detector.parse(text):
+        if token.map:
+            line = token.map[0]
+        if token.type == "html_block":
+            problems.append(_html_problem(line))
+        for child in token.children or []:
+            problems.extend(_check_inline(child, line))
+    return problems
+
+
+def _html_problem(line: int) -> TextProblem:
+    return TextProblem(line, "raw HTML is not allowed in content",
+                       "write plain Markdown; layout belongs in templates/ and styles/")
+
+
+def _check_inline(child: Token, line: int) -> list[TextProblem]:
+    if child.type == "html_inline":
+        return [_html_problem(line)]
+    if child.type == "image":
+        src = child.attrGet("src") or ""
+        return [TextProblem(line, f"images are not allowed in content (found '{src}')",
+                            "pictures and logos belong in templates/; content is text only")]
+    if child.type == "link_open":
+        href = str(child.attrGet("href") or "")
+        if not href.startswith("https://"):
+            return [TextProblem(line, f"link '{href}' is not an https:// address",
+                                "link only to https:// pages; put phone numbers and sites "
+                                "in pamphlets/contacts.yaml and use {contact-id.phone}")]
+    return []
+
+
+def inline_units(text: str) -> list[tuple[int, str]]:
+    """The translatable units of a text: (0-based line, inline Markdown source)."""
+    units = []
+    for token in _renderer.parse(text):
+        if token.type == "inline" and token.content.strip():
+            units.append(((token.map or [0])[0], token.content))
+    return units
+
+
+@dataclass(frozen=True)
+class RenderedText:
+    """A part's HTML, and the same split into its opening heading and the rest."""
+
+    html: Markup
+    heading: Markup | None
+    body: Markup
+
+
+def render_markdown(text: str, translate: Callable[[str], str],
+                    fill: Callable[[str, str], Markup]) -> RenderedText:
+    """HTML for a text: each unit passed through `translate`, placeholders filled.
+
+    Raw HTML is escaped by the renderer (html=False); placeholders are
+    replaced after rendering by already-escaped markup from `fill`.
+    """
+    tokens = _renderer.parse(text)
+    for token in tokens:
+        if token.type == "inline" and token.content.strip():
+            token.content = translate(token.content)
+            token.children = _renderer.parseInline(token.content)[0].children
+
+    def filled(out: str) -> Markup:
+        return Markup(PLACEHOLDER_RE.sub(lambda m: str(fill(m.group(1), m.group(2))), out))
+
+    def html(part: list[Token]) -> Markup:
+        return filled(_renderer.renderer.render(part, _renderer.options, {}))
+
+    heading, rest = None, tokens
+    if len(tokens) >= 3 and tokens[0].type == "heading_open":
+        heading = filled(_renderer.renderer.renderInline(tokens[1].children or [],
+                                                         _renderer.options, {}))
+        rest = tokens[3:]
+    return RenderedText(html(tokens), heading, html(rest))
+
+
+def render_inline(text: str, fill: Callable[[str, str], Markup]) -> Markup:
+    """HTML for one line of inline Markdown (titles), placeholders filled."""
+    html = _renderer.renderInline(text)
+    return Markup(PLACEHOLDER_RE.sub(lambda m: str(fill(m.group(1), m.group(2))), html))
+
+
+def plain(text: str) -> str:
+    """Inline Markdown as plain text, for PDF metadata and checks."""
+    tokens = _renderer.parseInline(text)[0].children or []
+    return "".join(t.content for t in tokens if t.type in ("text", "code_inline"))
+
+
+__all__ = ["Markup", "escape", "check_markdown", "inline_units", "render_markdown",
+           "render_inline", "RenderedText", "placeholders", "plain", "TextProblem", "PLACEHOLDER_FIELDS"]
