@@ -39,6 +39,9 @@ CONTACT_FIELDS = ("name", "does", "hours", "where")
 REVIEWED_RE = re.compile(r"^reviewed:\s*(.+?),\s*(\d{4}-\d{2}-\d{2})\s*$")
 MACHINE_DRAFT = "machine draft, not reviewed"
 STATES = ("missing", "stale", "draft", "reviewed")
+STABLE_DATE = dt.datetime(2000, 1, 1)   # keeps catalogs byte-stable; git has the real dates
+PRINTF_RE = re.compile(r"%\([a-z_]+\)s")
+LINK_RE = re.compile(r"\]\(([^)\s]+)\)")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def template_catalog(domain: str, messages: list[SourceMessage]) -> Catalog:
     catalog = Catalog(project="HEP print materials", domain=domain, locale=None,
                       header_comment="# English source text. Do not edit: run "
                                      "`python make_pamphlets.py translations extract`.",
-                      fuzzy=False)
+                      fuzzy=False, creation_date=STABLE_DATE)
     for msg in messages:
         catalog.add(msg.msgid, context=msg.context,
                     locations=[msg.location] if msg.location else ())
@@ -130,6 +133,22 @@ def merged_catalog(path: Path, lang: str, template: Catalog) -> Catalog:
         if message.id and message.fuzzy:
             message.user_comments = [c for c in message.user_comments if not REVIEWED_RE.match(c)]
     return catalog
+
+
+def problems_in(source: str, translation: str) -> list[str]:
+    """What a translation breaks: placeholders, printf names, links, Markdown."""
+    if not translation.strip():
+        return ["the translation is empty"]
+    found = []
+    for name, pattern in (("placeholders", text.PLACEHOLDER_RE), ("variables", PRINTF_RE),
+                          ("links", LINK_RE)):
+        want = sorted(m.group(0) for m in pattern.finditer(source))
+        got = sorted(m.group(0) for m in pattern.finditer(translation))
+        if want != got:
+            found.append(f"{name} differ from the English: expected {want or 'none'}, "
+                         f"found {got or 'none'}")
+    found += [p.message for p in text.check_markdown(translation)]
+    return found
 
 
 def state_of(message: Message | None) -> str:
@@ -199,3 +218,110 @@ def translator_for(project: Project, lang: str, domains: list[str],
 
 def today() -> str:
     return dt.date.today().isoformat()
+
+
+# --- The translator workflow: extract, update, new, status, review --------
+
+def templates_by_domain(project: Project) -> dict[str, Catalog]:
+    return {domain: template_catalog(domain, messages)
+            for domain, messages in source_messages(project).items()}
+
+
+def extract(project: Project) -> list[Path]:
+    """Write `translations/templates/<domain>.pot` from the English; return them."""
+    written = []
+    folder = translations_dir(project) / "templates"
+    for domain, catalog in templates_by_domain(project).items():
+        path = folder / f"{domain}.pot"
+        write_catalog(catalog, path)
+        written.append(path)
+    return written
+
+
+def update(project: Project, langs: list[str] | None = None) -> list[Path]:
+    """Merge every language's catalogs with the current English and write
+    them: changed English becomes `fuzzy` (stale), with the old English kept
+    as `#| msgid` so the translator sees what changed."""
+    templates = templates_by_domain(project)
+    written = []
+    for lang in langs or translated_languages(project)[1:]:
+        for domain, template in templates.items():
+            path = catalog_path(project, lang, domain)
+            catalog = merged_catalog(path, lang, template)
+            _set_header(catalog, project, lang)
+            write_catalog(catalog, path)
+            written.append(path)
+    return written
+
+
+def _set_header(catalog: Catalog, project: Project, lang: str) -> None:
+    language = project.languages.get(lang)
+    name = language.name if language else lang
+    catalog.project = "HEP print materials"
+    catalog.version = "1"
+    catalog.language_team = f"{name} <translators>"
+    catalog.revision_date = STABLE_DATE
+    catalog.creation_date = STABLE_DATE
+    catalog.fuzzy = False
+    catalog.header_comment = (
+        f"# {name} ({lang}) translations of HEP's print materials.\n"
+        "# English is the source. Keep {contact.field} placeholders, %(name)s and\n"
+        "# Markdown such as **bold** as they are. Entries with the comment\n"
+        f"# '{MACHINE_DRAFT}' print as drafts until a person reviews them.")
+
+
+def new_language(project: Project, code: str) -> list[Path]:
+    """Scaffold `translations/<code>/` with an empty catalog per domain."""
+    if code == SOURCE_LANG:
+        raise ContentError("English is the source language; it has no translations",
+                           hint="pick another language code")
+    if code not in project.languages:
+        raise ContentError(f"language '{code}' is not in pamphlets/languages.yaml",
+                           project.content_dir / "languages.yaml",
+                           hint=f"add a line like `{code}: {{script: latin, name: ...}}` under "
+                                "`languages`, then run this again")
+    folder = translations_dir(project) / code
+    if folder.exists():
+        raise ContentError(f"translations for '{code}' exist already", folder,
+                           hint="run `translations update` to bring them up to date")
+    return update(project, [code])
+
+
+def status(project: Project, lang: str,
+           templates: dict[str, Catalog] | None = None) -> dict[str, dict[str, int]]:
+    """Per domain: how many entries are missing, stale, draft and reviewed."""
+    templates = templates or templates_by_domain(project)
+    table = {}
+    for domain, template in templates.items():
+        catalog = merged_catalog(catalog_path(project, lang, domain), lang, template)
+        counts = dict.fromkeys(STATES, 0)
+        for source in template:
+            if source.id:
+                counts[state_of(catalog.get(source.id, context=source.context))] += 1
+        counts["total"] = sum(counts.values())
+        table[domain] = counts
+    return table
+
+
+def review(project: Project, lang: str, reviewer: str, domains: list[str] | None = None,
+           date: str | None = None) -> int:
+    """Record that `reviewer` reviewed every current, translated entry of the
+    given domains (all by default). A person runs this after reading them."""
+    if not reviewer.strip():
+        raise ContentError("a review needs the reviewer's name (--by NAME)")
+    date = date or today()
+    templates = templates_by_domain(project)
+    marked = 0
+    for domain in domains or list(templates):
+        if domain not in templates:
+            raise ContentError(f"unknown catalog '{domain}'", translations_dir(project) / lang,
+                               hint=f"catalogs: {', '.join(templates)}")
+        path = catalog_path(project, lang, domain)
+        catalog = merged_catalog(path, lang, templates[domain])
+        for message in catalog:
+            if message.id and state_of(message) == "draft":
+                message.user_comments = [c for c in message.user_comments if c != MACHINE_DRAFT]
+                message.user_comments.append(f"reviewed: {reviewer.strip()}, {date}")
+                marked += 1
+        write_catalog(catalog, path)
+    return marked
