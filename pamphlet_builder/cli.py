@@ -1,0 +1,223 @@
+"""The command line: `python make_pamphlets.py COMMAND`.
+
+Exit status: 0 all good; 1 some outputs failed (the rest were built) or
+`--strict` found problems; 2 usage or configuration error. A user's mistake
+is a message naming the file and what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import translations as tr
+from .build import BuildOptions, build, plan
+from .content import Project, load_project
+from .doctor import check_machine
+from .errors import BuildError
+from .formats import FORMATS, PAPER_PT
+
+ROOT = Path(__file__).resolve().parent.parent
+out = Console()
+err = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:   # WeasyPrint's own warnings are ours to report
+        logging.getLogger("weasyprint").setLevel(logging.CRITICAL)
+    try:
+        return args.func(args)
+    except BuildError as exc:
+        err.print(f"[bold red]error:[/] {exc.format(ROOT)}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="make_pamphlets.py",
+                                description="Build HEP's print materials from pamphlets/.")
+    p.add_argument("-v", "--verbose", action="store_true", help="show what each stage does")
+    p.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build PDFs (all materials, all languages by default)")
+    b.add_argument("--out", type=Path, default=None, help="output folder (default: output/)")
+    b.add_argument("--material", action="append", default=[], metavar="ID",
+                   help="build only this material (repeatable)")
+    b.add_argument("--lang", action="append", default=[], metavar="CODE",
+                   help="build only this language (repeatable)")
+    b.add_argument("--final", action="store_true",
+                   help="refuse materials with unverified contacts or unreviewed translations")
+    b.add_argument("--paper", choices=sorted(PAPER_PT), default="letter",
+                   help="paper for handouts and tri-folds (default: letter)")
+    b.add_argument("--allow-fallback", action="store_true",
+                   help="print English where a translation is missing (marked as draft)")
+    b.set_defaults(func=cmd_build)
+
+    sub.add_parser("list", help="show materials, formats and languages").set_defaults(func=cmd_list)
+    sub.add_parser("doctor", help="check this machine and say how to fix it").set_defaults(func=cmd_doctor)
+
+    t = sub.add_parser("translations", help="translator workflow (PO catalogs)")
+    tsub = t.add_subparsers(dest="action", required=True)
+    tsub.add_parser("extract", help="write translations/templates/*.pot from the English")
+    tsub.add_parser("update", help="merge every language with the current English")
+    n = tsub.add_parser("new", help="start a language: translations/CODE/")
+    n.add_argument("code")
+    s = tsub.add_parser("status", help="missing, stale, draft, reviewed per language and catalog")
+    s.add_argument("--lang", action="append", default=[], metavar="CODE")
+    s.add_argument("--strict", action="store_true", help="exit 1 if anything is missing or stale")
+    r = tsub.add_parser("review", help="record that a person reviewed a language's drafts")
+    r.add_argument("code")
+    r.add_argument("--by", required=True, metavar="NAME", help="the reviewer's name")
+    r.add_argument("--catalog", action="append", default=[], metavar="NAME",
+                   help="only this catalog (ui, contacts or a material id); repeatable")
+    t.set_defaults(func=cmd_translations)
+    return p
+
+
+def load(args) -> Project:
+    project = load_project(args.root)
+    if project.errors:
+        for error in project.errors:
+            err.print(f"[bold red]error:[/] {error.format(project.root)}", highlight=False)
+        raise SystemExit(2)
+    return project
+
+
+def cmd_build(args) -> int:
+    project = load(args)
+    options = BuildOptions(out=(args.out or project.root / "output").resolve(),
+                           materials=args.material, langs=args.lang, final=args.final,
+                           paper=args.paper, allow_fallback=args.allow_fallback)
+    materials, languages, _ = plan(project, options)
+    started = time.monotonic()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as progress:
+        task = progress.add_task("building", total=len(materials) * len(languages))
+
+        def step(name: str) -> None:
+            progress.update(task, description=f"rendering {name}")
+            progress.advance(task)
+
+        report = build(project, options, step)
+    for error in report.config_errors:
+        err.print(f"[bold red]error:[/] {error.format(project.root)}", highlight=False)
+    for result in report.failed:
+        assert result.error is not None
+        err.print(f"[bold red]failed[/] {result.path}: {result.error.format(project.root)}",
+                  highlight=False)
+    built = [r for r in report.results if r.entry]
+    drafts = sum(1 for r in built if r.entry and (r.entry["draft"] or r.entry["unverified"]))
+    out.print(f"built {len(built)}, failed {len(report.failed)} "
+              f"({drafts} marked as proofs: draft translation or unverified contact) "
+              f"in {time.monotonic() - started:.1f} s -> {options.out}", highlight=False)
+    return report.exit_code
+
+
+def cmd_list(args) -> int:
+    project = load(args)
+    table = Table(title="Materials")
+    for column in ("id", "format", "title", "contacts", "status"):
+        table.add_column(column)
+    for material in project.materials.values():
+        status = "ok" if not material.errors else f"{len(material.errors)} error(s)"
+        table.add_row(material.id, material.format.name if material.format else "?",
+                      material.title, ", ".join(material.contact_ids()), status)
+    out.print(table)
+    formats = Table(title="Formats")
+    formats.add_column("format")
+    formats.add_column("what")
+    formats.add_column("how to print")
+    for fmt in FORMATS.values():
+        formats.add_row(fmt.name, fmt.description, fmt.print_note)
+    out.print(formats)
+    langs = Table(title="Languages")
+    for column in ("code", "name", "script", "direction", "built"):
+        langs.add_column(column)
+    built = tr.translated_languages(project)
+    for lang in project.languages.values():
+        langs.add_row(lang.code, lang.name, lang.script, lang.direction,
+                      "yes" if lang.code in built else "no (translations new CODE)")
+    out.print(langs)
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    project = load_project(args.root)
+    findings = check_machine(project)
+    table = Table(title="What this machine has")
+    for column in ("check", "", "found", "to fix"):
+        table.add_column(column)
+    for f in findings:
+        table.add_row(f.what, "[green]ok[/]" if f.ok else "[red]MISSING[/]", f.detail,
+                      "" if f.ok else f.fix)
+    out.print(table)
+    missing = [f for f in findings if not f.ok]
+    if missing:
+        fixes = sorted({f.fix for f in missing if f.fix.startswith("sudo apt-get")})
+        packages = " ".join(fix.split()[-1] for fix in fixes)
+        out.print(f"[red]{len(missing)} missing.[/] " +
+                  (f"Install with: sudo apt-get install {packages}" if packages else
+                   "Run ./run.sh build to install the Python packages."))
+        return 1
+    out.print("[green]Everything the build needs is here.[/]")
+    return 0
+
+
+def cmd_translations(args) -> int:
+    project = load(args)
+    if args.action == "extract":
+        for path in tr.extract(project):
+            out.print(f"wrote {path.relative_to(project.root)}")
+    elif args.action == "update":
+        for path in tr.update(project):
+            out.print(f"updated {path.relative_to(project.root)}")
+    elif args.action == "new":
+        for path in tr.new_language(project, args.code):
+            out.print(f"wrote {path.relative_to(project.root)}")
+        out.print(f"Next: translate the files in translations/{args.code}/ (Poedit, or any "
+                  "PO editor), then build with --lang " + args.code)
+    elif args.action == "status":
+        return show_status(project, args.lang, args.strict)
+    elif args.action == "review":
+        count = tr.review(project, args.code, args.by, args.catalog or None)
+        out.print(f"recorded {args.by}'s review of {count} {args.code} entries")
+    return 0
+
+
+def show_status(project: Project, langs: list[str], strict: bool) -> int:
+    templates = tr.templates_by_domain(project)
+    table = Table(title="Translations")
+    for column in ("language", "catalog", "total", "translated", "missing", "stale", "draft", "reviewed"):
+        table.add_column(column, justify="right" if column not in ("language", "catalog") else "left")
+    incomplete = False
+    for lang in langs or tr.translated_languages(project)[1:]:
+        for domain, counts in tr.status(project, lang, templates).items():
+            translated = counts["total"] - counts["missing"]
+            incomplete |= bool(counts["missing"] or counts["stale"])
+            table.add_row(lang, domain, str(counts["total"]), str(translated),
+                          _red(counts["missing"]), _red(counts["stale"]),
+                          str(counts["draft"]), str(counts["reviewed"]))
+    out.print(table)
+    return 1 if strict and incomplete else 0
+
+
+def _red(n: int) -> str:
+    return f"[red]{n}[/]" if n else "0"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

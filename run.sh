@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# One command that installs whatever is missing, then does the job.
+#
+#   ./run.sh build [options]   build every default material into output/
+#   ./run.sh test [pytest options]   run the tests
+#   ./run.sh doctor | list | translations ... | any make_pamphlets.py command
+#
+# System packages come from apt (as root, or with sudo); Python packages go
+# into .venv/ from the pinned requirements files. Nothing is reinstalled
+# when it is already there.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+              fontconfig fonts-noto-core fonts-noto-cjk poppler-utils)
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+say() { printf '\033[1m%s\033[0m\n' "$*" >&2; }
+
+install_system_packages() {
+  local missing=() pkg
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    say "Missing system packages: ${missing[*]}. This is not a Debian/Ubuntu machine: install Pango, HarfBuzz (subset), Noto fonts and poppler by hand."
+    return 1
+  fi
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then sudo=(sudo); else
+      say "Missing system packages: ${missing[*]}. Ask an administrator to run: apt-get install ${missing[*]}"
+      return 1
+    fi
+  fi
+  say "Installing system packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+install_python_packages() {
+  local requirements=$1 stamp="$VENV/.installed-$1"
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "Creating the Python environment in $VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local want
+  want=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "Installing Python packages from $requirements"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+    echo "$want" > "$stamp"
+  fi
+}
+
+command=${1:-build}
+[ $# -gt 0 ] && shift
+install_system_packages
+case "$command" in
+  test)
+    install_python_packages requirements-test.txt
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    install_python_packages requirements.txt
+    exec "$VENV/bin/python" make_pamphlets.py "$command" "$@"
+    ;;
+esac
