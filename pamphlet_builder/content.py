@@ -313,12 +313,11 @@ def _check_placeholders(source: str, contacts: dict[str, Contact], path: Path,
         for cid, fld in text.placeholders(line):
             where = first_line + offset if first_line else None
             if cid not in contacts:
-                errors.append(_unknown(cid, path, f"placeholder {{{cid}.{fld}}}"))
+                error = _unknown(cid, path, f"placeholder {{{cid}.{fld}}}")
+                error.line = where
+                errors.append(error)
             elif fld not in text.PLACEHOLDER_FIELDS or not contacts[cid].has(fld):
                 errors.append(ContentError(
                     f"placeholder {{{cid}.{fld}}}: contact '{cid}' has no `{fld}`", path, where,
                     hint=f"fields: {', '.join(text.PLACEHOLDER_FIELDS)}"))
-    for error in errors:
-        if isinstance(error, ContentError) and error.line is None and first_line:
-            error.line = first_line
     return errors

@@ -80,21 +80,45 @@ def render_document(html: str, root: Path) -> weasyprint.Document:
                           hint="templates may link only to files in styles/ and templates/") from None
 
 
-def overflows(document: weasyprint.Document) -> dict[str, float]:
-    """Boxes marked `fit-box` whose content runs past their bottom: id -> points."""
-    found: dict[str, float] = {}
-    for page in document.pages:
+def overflows(document: weasyprint.Document) -> dict[str, tuple[float, bool]]:
+    """Card faces and panels (`fit-box`) whose `fit-content` does not fit:
+    id -> (points past the bottom, whether that figure is only a lower bound).
+
+    The content box is absolutely placed so it cannot flow onto the next
+    page, but layout stops at the page edge (hence a lower bound), and flex
+    rows may still push an item onto the next page whole: a fit-content seen
+    on two pages did not fit either.
+    """
+    found: dict[str, tuple[float, bool]] = {}
+    seen_on: dict[int, set[int]] = {}
+    boxes = []
+    for number, page in enumerate(document.pages):
         for box in _descendants(page._page_box):
-            element = getattr(box, "element", None)
-            if element is None or "fit-box" not in (element.get("class") or "").split():
-                continue
-            if element.get("id") in found or not hasattr(box, "content_box_y"):
-                continue
-            limit = box.content_box_y() + box.height + box.padding_bottom
-            bottom = max((_bottom(child) for child in box.children), default=limit)
-            if bottom > limit + 0.5:
-                found[element.get("id") or "?"] = (bottom - limit) * 0.75   # px -> pt
+            if _has_class(box, "fit-content"):
+                seen_on.setdefault(id(box.element), set()).add(number)
+            elif _has_class(box, "fit-box") and hasattr(box, "content_box_y"):
+                boxes.append((page, box))
+    for page, box in boxes:
+        name = box.element.get("id") or "?"
+        content = next((b for b in _descendants(box) if _has_class(b, "fit-content")), None)
+        if content is None:
+            continue
+        limit = box.content_box_y() + box.height
+        bottom = max([_bottom(child) for child in content.children] +
+                     [content.position_y + content.margin_height()])
+        if bottom > limit + 0.5:
+            capped = bottom >= page.height - 0.5
+            found[name] = (round((bottom - limit) * 0.75, 1), capped)   # px -> pt
+        elif len(seen_on.get(id(content.element), ())) > 1:
+            found[name] = (0.0, True)
     return found
+
+
+def _has_class(box, name: str) -> bool:
+    element = getattr(box, "element", None)
+    return (element is not None and getattr(box, "element_tag", None) is not None
+            and name in (element.get("class") or "").split()
+            and not type(box).__name__.endswith(("LineBox", "TextBox")))
 
 
 def _descendants(box):
@@ -115,8 +139,9 @@ def fit_problem(document: weasyprint.Document, fmt: Format) -> str | None:
     """What does not fit, in words, or None when the layout holds its text."""
     over = overflows(document)
     if over:
-        return "; ".join(f"{name.removeprefix('part-')} overflows by {pt:.0f} pt"
-                         for name, pt in over.items())
+        return "; ".join(f"{name.removeprefix('part-')} overflows" +
+                         (f" by {pt:.0f} pt" if pt else "") + (" or more" if capped and pt else "")
+                         for name, (pt, capped) in over.items())
     pages = len(document.pages)
     if not fmt.min_pages <= pages <= fmt.max_pages:
         return f"it takes {pages} pages, and a {fmt.name} has " + (

@@ -71,7 +71,6 @@ class DocumentView:
     unverified: list[ContactView] = field(default_factory=list)
     draft: bool = False
     draft_notice: str = DRAFT_NOTICE
-    draft_notice_local: str = ""
     stylesheets: list[str] = field(default_factory=list)
 
     @property
@@ -143,7 +142,6 @@ def document_view(project: Project, material: Material, lang: Language,
         unverified=[v for v in views.values() if not v.verified],
         stylesheets=["styles/theme.css", "styles/common.css",
                      f"styles/{material.format.name}.css"])
-    view.draft_notice_local = translate(UI, None, DRAFT_NOTICE)
     return view
 
 

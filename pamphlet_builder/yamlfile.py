@@ -55,7 +55,9 @@ def load_yaml(path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Running out of file (an unclosed bracket or quote): where it opened helps more.
+        ran_out = exc.context_mark and "stream end" in (exc.problem or "")
+        mark = exc.context_mark if ran_out else (exc.problem_mark or exc.context_mark)
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise ContentError(f"invalid YAML: {problem}", path, line,

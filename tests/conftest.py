@@ -1,0 +1,110 @@
+"""Shared fixtures: the real project built once per session, and throwaway
+projects written from strings for the bad-input tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pamphlet_builder.build import BuildOptions, build
+from pamphlet_builder.content import load_project
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTACTS = """\
+contacts:
+  line:
+    name: Test Line
+    does: A line for tests.
+    phone: "1-800-484-3731"
+    hours: 24/7
+    source: tests
+    verified: 2026-11-01
+  site:
+    name: Test Site
+    does: A site for tests.
+    url: https://example.org
+    source: tests
+    verified: 2026-11
+  unsure:
+    name: Unsure Line
+    does: Not confirmed.
+    phone: "1-866-789-1511"
+    source: tests
+    verified: null
+"""
+
+CARD_META = """\
+title: Test Card
+format: wallet-card
+revision: 2026-11-27
+parts:
+  front:
+    qr:
+      - {contact: line, action: call}
+  back:
+    contacts: [site]
+"""
+
+CARD_TEXT = """\
+<!-- part: front -->
+# Test card
+
+Call this line: {line.phone}.
+
+<!-- part: back -->
+## On the back
+
+- One short point.
+"""
+
+
+class Scratch:
+    """A throwaway project: the real templates and styles, content from strings."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        for folder in ("templates", "styles"):
+            shutil.copytree(ROOT / folder, root / folder)
+        (root / "pamphlets").mkdir()
+        shutil.copy(ROOT / "pamphlets" / "languages.yaml", root / "pamphlets" / "languages.yaml")
+        self.write("pamphlets/contacts.yaml", CONTACTS)
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def material(self, mid: str = "test-card", meta: str = CARD_META, text: str = CARD_TEXT) -> None:
+        self.write(f"pamphlets/{mid}/material.yaml", meta)
+        self.write(f"pamphlets/{mid}/en.md", text)
+
+    def project(self):
+        return load_project(self.root)
+
+    def build(self, **options):
+        options.setdefault("out", self.root / "output")
+        return build(self.project(), BuildOptions(**options))
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Scratch:
+    return Scratch(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def default_build(tmp_path_factory):
+    """Every default material in every language, built once for the session."""
+    out = tmp_path_factory.mktemp("output")
+    report = build(load_project(ROOT), BuildOptions(out=out))
+    failures = [f"{r.path}: {r.error.format()}" for r in report.failed]
+    assert not failures, "\n".join(failures)
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    return out, manifest
+
+

@@ -1,0 +1,138 @@
+"""Bad input: each mistake gives one clear message naming the file (and
+field or line), and a broken material never stops the others."""
+
+from __future__ import annotations
+
+from pamphlet_builder.content import load_project
+
+from .conftest import CARD_META, CARD_TEXT
+
+
+def only_error(scratch, material="test-card"):
+    project = scratch.project()
+    errors = project.errors or project.materials[material].errors
+    assert len(errors) == 1, [e.format() for e in errors]
+    return errors[0]
+
+
+def test_defaults_load_without_errors():
+    from .conftest import ROOT
+    project = load_project(ROOT)
+    assert project.errors == []
+    assert {m: e for m, material in project.materials.items() for e in material.errors} == {}
+    assert set(project.materials) == {"never-use-alone-card", "help-lines-card", "safer-use-handout",
+                                      "moud-trifold", "for-providers-handout"}
+
+
+def test_malformed_yaml_names_file_and_line(scratch):
+    scratch.material(meta=CARD_META.replace("format: wallet-card", "format: [wallet-card"))
+    error = only_error(scratch)
+    assert error.path.name == "material.yaml"
+    assert error.line is not None and error.line >= 2
+    assert "invalid YAML" in error.format()
+
+
+def test_malformed_contacts_yaml_is_a_project_error(scratch):
+    scratch.write("pamphlets/contacts.yaml", "contacts:\n  line:\n    name: [unclosed\n")
+    scratch.material()
+    project = scratch.project()
+    assert project.errors and project.errors[0].path.name == "contacts.yaml"
+    assert project.errors[0].line == 3
+
+
+def test_unknown_contact_id(scratch):
+    scratch.material(meta=CARD_META.replace("contacts: [site]", "contacts: [hotline-x]"))
+    error = only_error(scratch)
+    assert "unknown contact 'hotline-x'" in error.message
+    assert error.path.name == "material.yaml"
+
+
+def test_unknown_placeholder_contact_names_the_line(scratch):
+    scratch.material(text=CARD_TEXT.replace("{line.phone}", "{nobody.phone}"))
+    error = only_error(scratch)
+    assert "unknown contact 'nobody'" in error.message
+    assert error.path.name == "en.md" and error.line == 4
+
+
+def test_invalid_phone_number(scratch):
+    scratch.write("pamphlets/contacts.yaml",
+                  scratch.root.joinpath("pamphlets/contacts.yaml").read_text()
+                  .replace('"1-800-484-3731"', '"1-800-484-37"'))
+    scratch.material()
+    project = scratch.project()
+    assert len(project.errors) == 1
+    error = project.errors[0]
+    assert "contact 'line'" in error.message and "`phone`" in error.message
+    assert error.path.name == "contacts.yaml" and error.line == 5
+
+
+def test_non_https_url(scratch):
+    scratch.write("pamphlets/contacts.yaml",
+                  scratch.root.joinpath("pamphlets/contacts.yaml").read_text()
+                  .replace("https://example.org", "http://example.org"))
+    project = scratch.project()
+    assert len(project.errors) == 1
+    assert "must be an https:// address" in project.errors[0].message
+    assert project.errors[0].line == 12
+
+
+def test_missing_template(scratch):
+    scratch.material(meta=CARD_META + "template: fancy-card.html\n")
+    error = only_error(scratch)
+    assert "template 'fancy-card.html' not found" in error.message
+    assert error.line == 10
+
+
+def test_local_file_image_is_refused(scratch):
+    scratch.material(text=CARD_TEXT.replace("- One short point.", "![x](file:///etc/passwd)"))
+    error = only_error(scratch)
+    assert "images are not allowed" in error.message and "file:///etc/passwd" in error.message
+    assert error.path.name == "en.md" and error.line == 9
+
+
+def test_remote_image_is_refused(scratch):
+    scratch.material(text=CARD_TEXT.replace("- One short point.",
+                                            "Look: ![x](https://tracker.example/p.png)"))
+    assert "images are not allowed" in only_error(scratch).message
+
+
+def test_raw_html_is_refused(scratch):
+    scratch.material(text=CARD_TEXT.replace("- One short point.",
+                                            '<img src="file:///etc/passwd">'))
+    error = only_error(scratch)
+    assert "raw HTML is not allowed" in error.message and error.line == 9
+
+
+def test_non_https_link_is_refused(scratch):
+    scratch.material(text=CARD_TEXT.replace("- One short point.", "[call](tel:911)"))
+    assert "not an https:// address" in only_error(scratch).message
+
+
+def test_wrong_parts_for_format(scratch):
+    scratch.material(meta=CARD_META.replace("  back:\n    contacts: [site]\n", ""),
+                     text=CARD_TEXT.split("<!-- part: back -->")[0])
+    assert "has the parts front, back" in only_error(scratch).message
+
+
+def test_part_not_in_metadata(scratch):
+    scratch.material(text=CARD_TEXT + "\n<!-- part: extra -->\nMore.\n")
+    error = only_error(scratch)
+    assert "part 'extra' is not listed" in error.message and error.line == 11
+
+
+def test_qr_call_needs_a_phone(scratch):
+    scratch.material(meta=CARD_META.replace("{contact: line, action: call}",
+                                            "{contact: site, action: call}"))
+    assert "which has no phone" in only_error(scratch).message
+
+
+def test_contact_without_source(scratch):
+    scratch.write("pamphlets/contacts.yaml",
+                  scratch.root.joinpath("pamphlets/contacts.yaml").read_text()
+                  .replace("    source: tests\n    verified: 2026-11\n", "    verified: 2026-11\n"))
+    project = scratch.project()
+    assert "`source` is required" in project.errors[0].message
+
+
+def test_unverified_contact_is_loaded_as_unverified(scratch):
+    assert scratch.project().contacts["unsure"].verified is None

@@ -1,0 +1,117 @@
+"""Every default material in every language, read back from its PDF."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pamphlet_builder.content import load_project
+from pamphlet_builder.formats import FORMATS
+
+from .conftest import ROOT
+from .pdfcheck import page_sizes, page_texts, qr_codes, unembedded_fonts
+
+PROJECT = load_project(ROOT)
+
+
+def documents(manifest: dict) -> list[dict]:
+    return [e for e in manifest["outputs"] if e["kind"] == "document"]
+
+
+def test_every_material_in_every_language_was_built(default_build):
+    _, manifest = default_build
+    built = {(e["material"], e["lang"]) for e in documents(manifest)}
+    from pamphlet_builder.translations import translated_languages
+    expected = {(m, lang) for m in PROJECT.materials for lang in translated_languages(PROJECT)}
+    assert built == expected
+    assert {"en", "es"} <= {lang for _, lang in built}
+
+
+def test_page_count_and_exact_page_size(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        fmt = FORMATS[entry["format"]]
+        sizes = page_sizes(out / entry["path"])
+        assert fmt.min_pages <= len(sizes) <= fmt.max_pages, entry["path"]
+        assert len(sizes) == entry["pages"]
+        want = fmt.page_size_pt("letter")
+        for size in sizes:
+            assert size == pytest.approx(want, abs=0.01), entry["path"]
+        assert entry["page_size_pt"] == pytest.approx(list(want), abs=0.01)
+
+
+def test_wallet_cards_are_business_card_size(default_build):
+    out, manifest = default_build
+    cards = [e for e in documents(manifest) if e["format"] == "wallet-card"]
+    assert cards
+    for entry in cards:
+        assert page_sizes(out / entry["path"]) == [(252.0, 144.0), (252.0, 144.0)]
+
+
+def test_all_fonts_are_embedded(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        assert unembedded_fonts(out / entry["path"]) == [], entry["path"]
+
+
+def test_phone_numbers_extract_as_text(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        text = "\n".join(page_texts(out / entry["path"]))
+        material = PROJECT.materials[entry["material"]]
+        for cid in material.contact_ids():
+            contact = PROJECT.contacts[cid]
+            if contact.phone and (any(q.contact == cid for p in material.parts.values() for q in p.qr)
+                                  or any(cid in p.contacts for p in material.parts.values())):
+                assert contact.phone.display in text, (entry["path"], cid)
+
+
+def test_every_qr_code_decodes_to_the_registry_target(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        decoded = qr_codes(out / entry["path"], dpi=150)
+        for page in range(1, entry["pages"] + 1):
+            want = Counter(q["target"] for q in entry["qr"] if q["page"] == page)
+            assert Counter(decoded[page - 1]) == want, (entry["path"], page)
+
+
+def test_qr_targets_come_from_the_registry(default_build):
+    _, manifest = default_build
+    for entry in documents(manifest):
+        material = PROJECT.materials[entry["material"]]
+        specs = [q for p in material.parts.values() for q in p.qr]
+        assert len(entry["qr"]) == len(specs)
+        for spec, printed in zip(specs, entry["qr"]):
+            contact = PROJECT.contacts[spec.contact]
+            want = contact.phone.tel_uri if spec.action == "call" else contact.url
+            assert printed["target"] == want
+
+
+def test_manifest_records_unverified_contacts_and_drafts(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        material = PROJECT.materials[entry["material"]]
+        unverified = [c for c in material.contact_ids() if PROJECT.contacts[c].verified is None]
+        assert entry["unverified"] == unverified
+        assert entry["draft"] is (entry["lang"] != "en")  # every translation is a machine draft
+        assert len(entry["sha256"]) == 64
+        assert (out / entry["path"]).is_file()
+
+
+def test_proofs_say_so_on_the_page(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        text = " ".join(page_texts(out / entry["path"])).upper()
+        if entry["unverified"]:
+            assert "NOT FOR DISTRIBUTION" in text, entry["path"]
+        if entry["draft"]:
+            assert "DRAFT TRANSLATION - NOT REVIEWED" in text, entry["path"]
+
+
+def test_footer_names_material_language_and_revision(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        text = " ".join(page_texts(out / entry["path"]))
+        assert f"{entry['material']} · {entry['lang']}" in text, entry["path"]
