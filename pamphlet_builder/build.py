@@ -16,7 +16,7 @@ from typing import Callable
 
 from babel.messages.catalog import Catalog
 
-from . import __version__
+from . import __version__, fonts
 from .content import SOURCE_LANG, Language, Material, Project
 from .errors import BuildError, ContentError, RenderError
 from .pdf import render_fitting, to_pdf, write_atomic
@@ -130,7 +130,10 @@ def build_one(project: Project, material: Material, lang: Language, options: Bui
     view = document_view(project, material, lang, translate, options.paper)
     po = catalog_path(project, lang.code, material.id)
     if translate.missing and not options.allow_fallback:
-        shown = "\n".join(f"      {m}" for m in translate.missing[:8])
+        # The material's own text first: it is what a translator works on.
+        ordered = sorted(translate.missing, key=lambda m: (not m.startswith(material.id + ":"),
+                                                           m.startswith(UI + ":")))
+        shown = "\n".join(f"      {m}" for m in ordered[:8])
         more = f"\n      ... and {len(translate.missing) - 8} more" if len(translate.missing) > 8 else ""
         raise ContentError(f"{len(translate.missing)} entries have no {lang.code} translation:\n"
                            f"{shown}{more}", po,
@@ -143,6 +146,12 @@ def build_one(project: Project, material: Material, lang: Language, options: Bui
     def make_html(scale: float) -> str:
         view.fit_scale = scale
         return render_html(env, material.template, view, translate)
+
+    try:
+        fonts.check_coverage(fonts.visible_text(make_html(1.0)), lang)
+    except BuildError as exc:
+        exc.path = exc.path or project.content_dir / "languages.yaml"
+        raise
 
     try:
         document, scale = render_fitting(make_html, material.format, project.root,

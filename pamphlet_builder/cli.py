@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import translations as tr
+from . import spreadsheet, translations as tr
 from .build import BuildOptions, build, plan
 from .content import Project, load_project
 from .doctor import check_machine
@@ -83,6 +83,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--by", required=True, metavar="NAME", help="the reviewer's name")
     r.add_argument("--catalog", action="append", default=[], metavar="NAME",
                    help="only this catalog (ui, contacts or a material id); repeatable")
+    e = tsub.add_parser("export", help="write a spreadsheet (CSV) of a language for volunteers")
+    e.add_argument("code")
+    e.add_argument("--out", type=Path, help="file to write (default: output/translations-CODE.csv)")
+    i = tsub.add_parser("import", help="read a filled-in spreadsheet back, with validation")
+    i.add_argument("code")
+    i.add_argument("file", type=Path)
+    i.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     t.set_defaults(func=cmd_translations)
     return p
 
@@ -192,6 +199,21 @@ def cmd_translations(args) -> int:
                   "PO editor), then build with --lang " + args.code)
     elif args.action == "status":
         return show_status(project, args.lang, args.strict)
+    elif args.action == "export":
+        path = args.out or project.root / "output" / f"translations-{args.code}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(spreadsheet.export_csv(project, args.code), encoding="utf-8")
+        out.print(f"wrote {path} (open it in a spreadsheet; fill in `translation`, and "
+                  "`reviewed_by` only for rows you reviewed)")
+    elif args.action == "import":
+        report = spreadsheet.import_csv(project, args.code, args.file, args.dry_run)
+        verb = "would change" if args.dry_run else "changed"
+        out.print(f"{verb} {len(report.changed)}, recorded {len(report.reviewed)} review(s), "
+                  f"{len(report.empty)} empty row(s) left as they were")
+        for label in report.changed:
+            out.print(f"  changed {label}", highlight=False)
+        for label in report.empty:
+            out.print(f"  [yellow]empty[/] {label}", highlight=False)
     elif args.action == "review":
         count = tr.review(project, args.code, args.by, args.catalog or None)
         out.print(f"recorded {args.by}'s review of {count} {args.code} entries")

@@ -51,3 +51,43 @@ def qr_codes(path: Path, dpi: int = 150) -> list[list[str]]:
         return found
     finally:
         document.close()
+
+
+def notdef_glyphs(path: Path) -> int:
+    """How many times any page draws glyph 0 (.notdef, the empty box)."""
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(path)
+    count = 0
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        content = ContentStream(page.get_contents(), reader)
+        width = 1
+        for operands, operator in content.operations:
+            if operator == b"Tf":
+                font = fonts[operands[0]].get_object()
+                width = 2 if font.get("/Subtype") == "/Type0" else 1
+            elif operator in (b"Tj", b"TJ", b"'", b'"'):
+                strings = operands[0] if operator == b"TJ" else operands[-1:]
+                for item in strings:
+                    if hasattr(item, "original_bytes"):
+                        data = item.original_bytes
+                        codes = [int.from_bytes(data[i:i + width], "big")
+                                 for i in range(0, len(data), width)]
+                        count += codes.count(0)
+    return count
+
+
+def text_edges(path: Path, page_index: int = 0) -> tuple[list[float], list[float]]:
+    """Left and right x of every text run on a page, in points."""
+    document = pdfium.PdfDocument(path)
+    try:
+        textpage = document[page_index].get_textpage()
+        lefts, rights = [], []
+        for i in range(textpage.count_rects()):
+            left, _bottom, right, _top = textpage.get_rect(i)
+            lefts.append(round(left))
+            rights.append(round(right))
+        return lefts, rights
+    finally:
+        document.close()

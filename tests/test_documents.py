@@ -11,7 +11,8 @@ from pamphlet_builder.content import load_project
 from pamphlet_builder.formats import FORMATS
 
 from .conftest import ROOT
-from .pdfcheck import page_sizes, page_texts, qr_codes, unembedded_fonts
+from .pdfcheck import (notdef_glyphs, page_sizes, page_texts, qr_codes, text_edges,
+                       unembedded_fonts)
 
 PROJECT = load_project(ROOT)
 
@@ -115,3 +116,43 @@ def test_footer_names_material_language_and_revision(default_build):
     for entry in documents(manifest):
         text = " ".join(page_texts(out / entry["path"]))
         assert f"{entry['material']} · {entry['lang']}" in text, entry["path"]
+
+
+def test_no_missing_glyph_boxes(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        assert notdef_glyphs(out / entry["path"]) == 0, entry["path"]
+
+
+def test_translation_text_is_in_the_pdf(default_build):
+    """The extracted text holds the translated title of every translated document."""
+    from pamphlet_builder.translations import catalog_path, read_catalog
+    out, manifest = default_build
+    for entry in documents(manifest):
+        if entry["lang"] == "en":
+            continue
+        catalog = read_catalog(catalog_path(PROJECT, entry["lang"], entry["material"]), entry["lang"])
+        material = PROJECT.materials[entry["material"]]
+        part = next(iter(material.parts.values()))
+        first_unit = part.source.splitlines()[0].lstrip("# ")
+        translated = catalog.get(first_unit, context=part.name).string
+        text = " ".join(page_texts(out / entry["path"]))
+        squeeze = lambda s: "".join(s.split()).replace("*", "")
+        assert squeeze(translated) in squeeze(text), entry["path"]
+
+
+def test_arabic_text_is_right_aligned(default_build):
+    """Right edges of Arabic text runs line up (the column edge); left edges
+    wander. English is the other way round."""
+    out, manifest = default_build
+    langs = {e["lang"] for e in documents(manifest)}
+    if "ar" not in langs:
+        pytest.skip("no Arabic translation in this build")
+    for lang, aligned in (("ar", "right"), ("en", "left")):
+        lefts, rights = text_edges(out / lang / "for-providers-handout.pdf")
+        most_left = Counter(lefts).most_common(1)[0][1]
+        most_right = Counter(rights).most_common(1)[0][1]
+        if aligned == "right":
+            assert most_right > 2 * most_left, (lang, Counter(rights).most_common(3))
+        else:
+            assert most_left > 2 * most_right, (lang, Counter(lefts).most_common(3))
