@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except BuildError as exc:
-        err.print(f"[bold red]error:[/] {exc.format(ROOT)}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(exc.format(ROOT))}", highlight=False)
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -98,7 +99,7 @@ def load(args) -> Project:
     project = load_project(args.root)
     if project.errors:
         for error in project.errors:
-            err.print(f"[bold red]error:[/] {error.format(project.root)}", highlight=False)
+            err.print(f"[bold red]error:[/] {escape(error.format(project.root))}", highlight=False)
         raise SystemExit(2)
     return project
 
@@ -121,10 +122,10 @@ def cmd_build(args) -> int:
 
         report = build(project, options, step)
     for error in report.config_errors:
-        err.print(f"[bold red]error:[/] {error.format(project.root)}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(error.format(project.root))}", highlight=False)
     for result in report.failed:
         assert result.error is not None
-        err.print(f"[bold red]failed[/] {result.path}: {result.error.format(project.root)}",
+        err.print(f"[bold red]failed[/] {result.path}: {escape(result.error.format(project.root))}",
                   highlight=False)
     built = [r for r in report.results if r.entry]
     drafts = sum(1 for r in built if r.entry and (r.entry["draft"] or r.entry["unverified"]))
@@ -211,9 +212,9 @@ def cmd_translations(args) -> int:
         out.print(f"{verb} {len(report.changed)}, recorded {len(report.reviewed)} review(s), "
                   f"{len(report.empty)} empty row(s) left as they were")
         for label in report.changed:
-            out.print(f"  changed {label}", highlight=False)
+            out.print(f"  changed {escape(label)}", highlight=False)
         for label in report.empty:
-            out.print(f"  [yellow]empty[/] {label}", highlight=False)
+            out.print(f"  [yellow]empty[/] {escape(label)}", highlight=False)
     elif args.action == "review":
         count = tr.review(project, args.code, args.by, args.catalog or None)
         out.print(f"recorded {args.by}'s review of {count} {args.code} entries")
