@@ -67,7 +67,8 @@ FORMATS: dict[str, Format] = {
         parts=("flap", "back", "cover", "inside-left", "inside-middle", "inside-right"),
         min_pages=2, max_pages=2, landscape=True,
         print_note=("Plain paper, landscape, double-sided, flip on SHORT edge; scale 100%. "
-                    "Fold the right inside panel in first, then the cover over it."),
+                    "Fold the narrow inside panel in first, then the cover over it "
+                    "(right-to-left languages are mirrored: the cover is on the left)."),
         text_property="--trifold-text", floor_pt=9.0,
     ),
 }

@@ -78,16 +78,28 @@ def notdef_glyphs(path: Path) -> int:
     return count
 
 
-def text_edges(path: Path, page_index: int = 0) -> tuple[list[float], list[float]]:
-    """Left and right x of every text run on a page, in points."""
+def line_edges(path: Path, page_index: int = 0, margin: float = 0.0) -> list[tuple[int, int]]:
+    """(left, right) x in points of each line of text on a page, leaving out
+    lines within `margin` points of the top or bottom edge."""
     document = pdfium.PdfDocument(path)
     try:
-        textpage = document[page_index].get_textpage()
-        lefts, rights = [], []
-        for i in range(textpage.count_rects()):
-            left, _bottom, right, _top = textpage.get_rect(i)
-            lefts.append(round(left))
-            rights.append(round(right))
-        return lefts, rights
+        page = document[page_index]
+        height = page.get_height()
+        textpage = page.get_textpage()
+        rects = sorted((textpage.get_rect(i) for i in range(textpage.count_rects())),
+                       key=lambda r: -(r[1] + r[3]))
+        lines: list[list[float]] = []     # [left, bottom, right, top]
+        for left, bottom, right, top in rects:
+            if top > height - margin or bottom < margin:
+                continue
+            middle = (bottom + top) / 2
+            line = next((ln for ln in lines if ln[1] < middle < ln[3]
+                         or bottom < (ln[1] + ln[3]) / 2 < top), None)
+            if line is None:
+                lines.append([left, bottom, right, top])
+            else:
+                line[:] = [min(line[0], left), min(line[1], bottom),
+                           max(line[2], right), max(line[3], top)]
+        return [(round(ln[0]), round(ln[2])) for ln in lines]
     finally:
         document.close()
