@@ -159,3 +159,30 @@ def test_arabic_text_is_right_aligned(default_build):
         lefts, rights = pstdev(a for a, _ in lines), pstdev(b for _, b in lines)
         flush, ragged = (rights, lefts) if aligned == "right" else (lefts, rights)
         assert flush < 8 and 3 * flush < ragged, (lang, lines)
+
+
+def test_pdf_metadata_has_language_and_translated_title(default_build):
+    from pypdf import PdfReader
+    out, manifest = default_build
+    for entry in documents(manifest):
+        reader = PdfReader(out / entry["path"])
+        assert reader.trailer["/Root"]["/Lang"] == entry["lang"], entry["path"]
+        assert reader.metadata.title == entry["title"] and entry["title"], entry["path"]
+        assert entry["material"] in reader.metadata.subject
+
+
+def test_each_document_names_its_language_in_its_own_script(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        text = " ".join(page_texts(out / entry["path"]))
+        assert PROJECT.languages[entry["lang"]].name in text, entry["path"]
+
+
+def test_rebuilding_gives_identical_bytes(default_build, tmp_path):
+    from pamphlet_builder.build import BuildOptions, build
+    out, manifest = default_build
+    report = build(PROJECT, BuildOptions(out=tmp_path, materials=["never-use-alone-card"],
+                                         langs=["en", "ko"]))
+    for result in report.results:
+        first = next(e for e in documents(manifest) if e["path"] == result.path)
+        assert result.entry["sha256"] == first["sha256"], result.path
