@@ -26,8 +26,9 @@ from .errors import BuildError
 from .formats import FORMATS, PAPER_PT
 
 ROOT = Path(__file__).resolve().parent.parent
-out = Console()
-err = Console(stderr=True)
+# Piped output (a log file, CI) gets wide lines instead of clipped table cells.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 def main(argv: list[str] | None = None) -> int:
