@@ -8,17 +8,19 @@ PDF stays untouched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from babel.messages.catalog import Catalog
 
-from . import __version__, fonts
+from . import __version__, fonts, impose
 from .content import SOURCE_LANG, Language, Material, Project
 from .errors import BuildError, ContentError, RenderError
+from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
 from .pdf import render_fitting, to_pdf, write_atomic
 from .render import document_view, make_environment, render_html
 from .translations import (CONTACTS, UI, catalog_path, source_messages, template_catalog,
@@ -26,6 +28,12 @@ from .translations import (CONTACTS, UI, catalog_path, source_messages, template
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
+# WeasyPrint options per variant, else per format: tagged PDF/UA handouts for
+# screen readers; PDF/X-4 for print shops.
+PDF_OPTIONS = {
+    "shop": {"pdf_variant": "pdf/x-4"},
+    "handout": {"pdf_variant": "pdf/ua-1"},
+}
 
 
 @dataclass
@@ -36,6 +44,11 @@ class BuildOptions:
     final: bool = False
     paper: str = "letter"
     allow_fallback: bool = False
+    target: str = "office"            # office | shop
+    variants: list[str] = field(default_factory=list)    # empty = every one that applies
+    sheets: bool = True               # card sheets (office target)
+    printer: str = "default"          # calibration offsets for card sheets
+    fold_marks: bool = False          # tri-fold fold marks in the margin
 
 
 @dataclass
@@ -76,16 +89,38 @@ def plan(project: Project, options: BuildOptions) -> tuple[list[Material], list[
         errors.append(ContentError(f"no translations for language(s): {', '.join(bad_langs)}",
                                    hint=f"languages: {', '.join(available)}; add one with "
                                         "`python make_pamphlets.py translations new CODE`"))
+    bad_variants = [v for v in options.variants if v not in VARIANTS or v == "shop"]
+    if bad_variants:
+        errors.append(ContentError(f"unknown variant(s): {', '.join(bad_variants)}",
+                                   hint="variants: standard, photocopy, large-print, flyer; "
+                                        "for a print shop use --target shop"))
     materials = [project.materials[m] for m in (options.materials or project.materials)
                  if m in project.materials]
     languages = [project.languages[c] for c in (options.langs or available) if c in available]
     return materials, languages, errors
 
 
+def variants_for(material: Material, options: BuildOptions) -> list[Variant]:
+    """The variants built for a material: the shop file alone for a print
+    shop; otherwise the office print and every variant that applies."""
+    if material.format is None:
+        return [VARIANTS["standard"]]
+    if options.target == "shop":
+        return [VARIANTS["shop"]]
+    names = options.variants or [n for n in VARIANTS if n not in ("shop", "flyer")] + (
+        ["flyer"] if material.flyer else [])
+    return [VARIANTS[n] for n in names if material.format.name in VARIANTS[n].formats
+            and (n != "flyer" or material.flyer)]
+
+
+def output_path(material_id: str, lang: str, variant: Variant) -> str:
+    return f"{lang}/{material_id}{variant.suffix}.pdf"
+
+
 def build(project: Project, options: BuildOptions,
           progress: Callable[[str], None] = lambda _: None) -> BuildReport:
-    """Build the chosen materials in the chosen languages; never raises for
-    a user's mistake: every problem lands in the report."""
+    """Build the chosen materials in the chosen languages, then the card
+    sheets; never raises for a user's mistake: every problem is reported."""
     report = BuildReport()
     materials, languages, report.config_errors = plan(project, options)
     if report.config_errors:
@@ -95,40 +130,59 @@ def build(project: Project, options: BuildOptions,
     env = make_environment(project.root)
     for material in materials:
         for lang in languages:
-            rel = f"{lang.code}/{material.id}.pdf"
-            progress(rel)
-            result = Result(material.id, lang.code, rel)
-            if material.errors:
-                result.error = material.errors[0] if len(material.errors) == 1 else _many(material)
-            else:
-                try:
-                    result.entry = build_one(project, material, lang, options, templates, env)
-                except BuildError as exc:
-                    if exc.path is None:
-                        exc.path = material.folder
-                    result.error = exc
-            report.results.append(result)
+            report.results += build_material(project, material, lang, options, templates,
+                                             env, progress)
+    if options.sheets and options.target == "office":
+        report.results += impose.build_sheets(project, options, report, progress)
     write_manifest(options.out, report)
     return report
 
 
+def build_material(project: Project, material: Material, lang: Language,
+                   options: BuildOptions, templates: dict[str, Catalog], env,
+                   progress: Callable[[str], None]) -> list[Result]:
+    """Every variant of one material in one language; failures recorded."""
+    results = []
+    variants = variants_for(material, options)
+    try:
+        if material.errors:
+            raise material.errors[0] if len(material.errors) == 1 else _many(material)
+        translate = prepare_translation(project, material, lang, options, templates)
+    except BuildError as exc:
+        exc.path = exc.path or material.folder
+        return [Result(material.id, lang.code, output_path(material.id, lang.code, v), exc)
+                for v in variants]
+    for variant in variants:
+        rel = output_path(material.id, lang.code, variant)
+        progress(rel)
+        result = Result(material.id, lang.code, rel)
+        try:
+            result.entry = render_variant(project, material, lang, variant, translate, options, env)
+        except BuildError as exc:
+            exc.path = exc.path or material.folder
+            result.error = exc
+        results.append(result)
+    return results
+
+
 def _many(material: Material) -> BuildError:
-    error = ContentError(f"{len(material.errors)} problems in this material:\n" +
-                         "\n".join("  " + e.format() for e in material.errors),
-                         material.folder)
-    return error
+    return ContentError(f"{len(material.errors)} problems in this material:\n" +
+                        "\n".join("  " + e.format() for e in material.errors), material.folder)
 
 
-def build_one(project: Project, material: Material, lang: Language, options: BuildOptions,
-              templates: dict[str, Catalog], env) -> dict:
-    """Render one material in one language; return its manifest entry."""
-    assert material.format is not None
+def prepare_translation(project: Project, material: Material, lang: Language,
+                        options: BuildOptions, templates: dict[str, Catalog]):
+    """The language's Translator, after the checks that stop every variant:
+    missing entries (without --allow-fallback) and, with --final, drafts."""
     translate = translator_for(project, lang.code, [UI, CONTACTS, material.id], templates)
     for message in templates[UI]:             # every UI word counts toward draft state
         if message.id:
             translate(UI, message.context, message.id)
-    view = document_view(project, material, lang, translate, options.paper)
-    po = catalog_path(project, lang.code, material.id)
+    for domain in (CONTACTS, material.id):    # so does all of the material's own text
+        for message in templates[domain]:
+            if message.id and (domain == material.id or message.context.split(".")[0]
+                               in material.contact_ids()):
+                translate(domain, message.context, message.id)
     if translate.missing and not options.allow_fallback:
         # The material's own text first: it is what a translator works on.
         ordered = sorted(translate.missing, key=lambda m: (not m.startswith(material.id + ":"),
@@ -136,11 +190,22 @@ def build_one(project: Project, material: Material, lang: Language, options: Bui
         shown = "\n".join(f"      {m}" for m in ordered[:8])
         more = f"\n      ... and {len(translate.missing) - 8} more" if len(translate.missing) > 8 else ""
         raise ContentError(f"{len(translate.missing)} entries have no {lang.code} translation:\n"
-                           f"{shown}{more}", po,
+                           f"{shown}{more}", catalog_path(project, lang.code, material.id),
                            hint="translate them, or build with --allow-fallback to print English there")
-    view.draft = translate.draft
     if options.final:
-        _refuse_unfinished(view, translate, material, lang)
+        unverified = [cid for cid in material.contact_ids() if project.contacts[cid].verified is None]
+        _refuse_unfinished(unverified, translate, material, lang)
+    return translate
+
+
+def render_variant(project: Project, material: Material, lang: Language, variant: Variant,
+                   translate, options: BuildOptions, env) -> dict:
+    """Render one variant; write its PDF; return its manifest entry."""
+    fmt = material.format
+    assert fmt is not None
+    view = document_view(project, material, lang, translate, options.paper, variant)
+    view.draft = translate.draft
+    view.fold_marks = options.fold_marks
     theme = (project.root / "styles" / "theme.css").read_text(encoding="utf-8")
 
     def make_html(scale: float) -> str:
@@ -152,39 +217,51 @@ def build_one(project: Project, material: Material, lang: Language, options: Bui
     except BuildError as exc:
         exc.path = exc.path or project.content_dir / "languages.yaml"
         raise
-
+    limits = replace(fmt, max_pages=variant.max_pages or fmt.max_pages)
     try:
-        document, scale = render_fitting(make_html, material.format, project.root,
-                                         material.format.min_scale(theme))
+        document, scale = render_fitting(make_html, limits, project.root,
+                                         fmt.min_scale(theme) if variant.shrink else 1.0)
     except RenderError as exc:
-        exc.message = f"[{lang.code}] {exc.message}"
-        exc.path = material.text_path if lang.code == SOURCE_LANG else po
+        exc.message = f"[{lang.code}{'' if variant.name == 'standard' else ', ' + variant.name}] " \
+                      f"{exc.message}"
+        exc.path = material.text_path if lang.code == SOURCE_LANG else \
+            catalog_path(project, lang.code, material.id)
         raise
-    pdf = to_pdf(document, scale)
-    path = options.out / lang.code / f"{material.id}.pdf"
-    write_atomic(path, pdf.data)
+    pdf = to_pdf(document, scale, **PDF_OPTIONS.get(variant.name, PDF_OPTIONS.get(fmt.name, {})))
+    data = impose.add_slug_and_marks(pdf.data) if variant.name == "shop" else pdf.data
+    rel = output_path(material.id, lang.code, variant)
+    if variant.name == "flyer":
+        data = impose.two_up(data)
+    write_atomic(options.out / rel, data)
     qr = [{"page": pdf.anchors.get(f"qr-{code.contact_id}-{code.action}"), "target": code.target,
            "contact": code.contact_id, "modules": code.modules}
           for part in view.parts.values() for code in part.qr]
-    return {
-        "path": f"{lang.code}/{material.id}.pdf", "kind": "document",
-        "material": material.id, "lang": lang.code, "format": material.format.name,
-        "title": view.title_plain, "revision": view.revision_iso,
-        "pages": pdf.pages, "page_size_pt": list(pdf.page_size_pt),
-        "paper": options.paper if material.format.fixed_size_pt is None else None,
-        "fit_scale": scale, "qr": qr,
-        "unverified": [c.id for c in view.unverified],
+    entry = {
+        "path": rel, "kind": "document", "material": material.id, "lang": lang.code,
+        "format": fmt.name, "variant": variant.name, "title": view.title_plain,
+        "revision": view.revision_iso, "pages": pdf.pages, "page_size_pt": list(pdf.page_size_pt),
+        "paper": (variant.paper or options.paper) if fmt.fixed_size_pt is None else None,
+        "fit_scale": scale, "qr": qr, "unverified": [c.id for c in view.unverified],
         "draft": view.draft, "fallback": list(translate.missing),
         "stale": list(translate.stale), "final": options.final,
-        "sha256": pdf.sha256, "builder": __version__,
+        "sha256": hashlib.sha256(data).hexdigest(), "builder": __version__,
     }
+    if variant.name == "shop":
+        entry["pdf_variant"] = "PDF/X-4"
+        entry["output_intent"] = view.color_profile     # None: no CMYK profile given
+        entry["trim_size_pt"] = list(pdf.page_size_pt)
+        entry["bleed_pt"] = BLEED_PT
+        entry["page_size_pt"] = [round(v + 2 * (BLEED_PT + impose.SLUG_PT), 3) for v in pdf.page_size_pt]
+    if variant.name == "flyer":
+        entry["imposed"] = "2-up on letter landscape"
+        entry["page_size_pt"] = list(PAPER_PT["letter"][::-1])
+    return entry
 
 
-def _refuse_unfinished(view, translate, material: Material, lang: Language) -> None:
+def _refuse_unfinished(unverified: list[str], translate, material: Material, lang: Language) -> None:
     reasons = []
-    if view.unverified:
-        reasons.append("it prints unverified contact(s) " +
-                       ", ".join(c.id for c in view.unverified) +
+    if unverified:
+        reasons.append("it prints unverified contact(s) " + ", ".join(unverified) +
                        " (confirm them and set `verified` in pamphlets/contacts.yaml)")
     if translate.stale or translate.missing:
         reasons.append(f"its {lang.code} translation has {len(translate.stale)} stale and "

@@ -19,11 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import spreadsheet, translations as tr
-from .build import BuildOptions, build, plan
+from .build import BuildOptions, build, plan, variants_for
 from .content import Project, load_project
 from .doctor import check_machine
 from .errors import BuildError
-from .formats import FORMATS, PAPER_PT
+from .formats import FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
 # Piped output (a log file, CI) gets wide lines instead of clipped table cells.
@@ -62,10 +62,21 @@ def parser() -> argparse.ArgumentParser:
                    help="build only this language (repeatable)")
     b.add_argument("--final", action="store_true",
                    help="refuse materials with unverified contacts or unreviewed translations")
-    b.add_argument("--paper", choices=sorted(PAPER_PT), default="letter",
+    b.add_argument("--paper", choices=("letter", "a4"), default="letter",
                    help="paper for handouts and tri-folds (default: letter)")
     b.add_argument("--allow-fallback", action="store_true",
                    help="print English where a translation is missing (marked as draft)")
+    b.add_argument("--target", choices=("office", "shop"), default="office",
+                   help="office (default): office printer files, variants and card sheets; "
+                        "shop: print-shop files with bleed, crop marks, PDF/X-4, CMYK")
+    b.add_argument("--variant", action="append", default=[], dest="variants",
+                   choices=("standard", "photocopy", "large-print", "flyer"),
+                   help="build only this variant (repeatable; default: all that apply)")
+    b.add_argument("--no-sheets", action="store_false", dest="sheets",
+                   help="skip the 10-up card sheets")
+    b.add_argument("--printer", default="default",
+                   help="card-sheet calibration from printers.yaml (default: default)")
+    b.add_argument("--fold-marks", action="store_true", help="fold marks on tri-folds")
     b.set_defaults(func=cmd_build)
 
     sub.add_parser("list", help="show materials, formats and languages").set_defaults(func=cmd_list)
@@ -109,13 +120,16 @@ def cmd_build(args) -> int:
     project = load(args)
     options = BuildOptions(out=(args.out or project.root / "output").resolve(),
                            materials=args.material, langs=args.lang, final=args.final,
-                           paper=args.paper, allow_fallback=args.allow_fallback)
+                           paper=args.paper, allow_fallback=args.allow_fallback,
+                           target=args.target, variants=args.variants, sheets=args.sheets,
+                           printer=args.printer, fold_marks=args.fold_marks)
     materials, languages, _ = plan(project, options)
+    total = sum(len(variants_for(m, options)) for m in materials) * len(languages)
     started = time.monotonic()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True,
                   disable=not err.is_terminal) as progress:
-        task = progress.add_task("building", total=len(materials) * len(languages))
+        task = progress.add_task("building", total=total)
 
         def step(name: str) -> None:
             progress.update(task, description=f"rendering {name}")
@@ -128,11 +142,13 @@ def cmd_build(args) -> int:
         assert result.error is not None
         err.print(f"[bold red]failed[/] {result.path}: {escape(result.error.format(project.root))}",
                   highlight=False)
-    built = [r for r in report.results if r.entry]
-    drafts = sum(1 for r in built if r.entry and (r.entry["draft"] or r.entry["unverified"]))
-    out.print(f"built {len(built)}, failed {len(report.failed)} "
-              f"({drafts} marked as proofs: draft translation or unverified contact) "
-              f"in {time.monotonic() - started:.1f} s -> {options.out}", highlight=False)
+    documents = [r.entry for r in report.results if r.entry and r.entry["kind"] == "document"]
+    sheets = [r.entry for r in report.results if r.entry and r.entry["kind"] == "sheet"]
+    proofs = sum(1 for e in documents if e["draft"] or e["unverified"])
+    out.print(f"built {len(documents)} documents and {len(sheets)} card sheets, "
+              f"failed {len(report.failed)} ({proofs} documents are proofs: draft translation "
+              f"or unverified contact) in {time.monotonic() - started:.1f} s -> {options.out}",
+              highlight=False)
     return report.exit_code
 
 

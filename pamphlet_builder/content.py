@@ -24,7 +24,7 @@ from .yamlfile import LineDict, load_yaml, require_mapping
 SOURCE_LANG = "en"
 PART_MARK_RE = re.compile(r"^<!--\s*part:\s*([a-z0-9-]+)\s*-->\s*$")
 QR_ACTIONS = {"call": "phone", "open": "url"}
-MATERIAL_FIELDS = {"title", "format", "revision", "template", "parts"}
+MATERIAL_FIELDS = {"title", "format", "revision", "template", "parts", "flyer"}
 PART_FIELDS = {"qr", "contacts"}
 
 
@@ -65,6 +65,7 @@ class Material:
     format: Format | None = None
     template: str = ""
     revision: dt.date | None = None
+    flyer: bool = False           # also print as a 2-up half-letter flyer
     parts: dict[str, Part] = field(default_factory=dict)
     errors: list[BuildError] = field(default_factory=list)
 
@@ -198,6 +199,10 @@ def _read_meta(material: Material, root: Path) -> None:
     except ValueError:
         raise ContentError(f"`revision` '{meta.get('revision')}' is not a date",
                            path, meta.line("revision"), hint="write it as YYYY-MM-DD") from None
+    material.flyer = meta.get("flyer", False) is True
+    if "flyer" in meta and (not isinstance(meta["flyer"], bool) or fmt != "handout"):
+        raise ContentError("`flyer` is `true` or `false`, and only handouts have flyers",
+                           path, meta.line("flyer"))
     parts = require_mapping(meta.get("parts"), path, "`parts`", meta.line("parts"))
     for name, spec in parts.items():
         material.parts[str(name)] = _part(str(name), spec or LineDict(), path, parts.line(name))

@@ -15,7 +15,9 @@ PT_PER_MM = 72.0 / 25.4
 PAPER_PT = {
     "letter": (8.5 * PT_PER_IN, 11 * PT_PER_IN),
     "a4": (210 * PT_PER_MM, 297 * PT_PER_MM),
+    "half-letter": (5.5 * PT_PER_IN, 8.5 * PT_PER_IN),
 }
+BLEED_PT = 0.125 * PT_PER_IN          # US print shops; 3 mm in Europe
 
 
 @dataclass(frozen=True)
@@ -71,4 +73,36 @@ FORMATS: dict[str, Format] = {
                     "(right-to-left languages are mirrored: the cover is on the left)."),
         text_property="--trifold-text", floor_pt=9.0,
     ),
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another way to print a material: its own stylesheet, file suffix and
+    limits. "standard" is the office print; "shop" replaces it for a print
+    shop (bleed, crop marks, PDF/X, CMYK)."""
+
+    name: str
+    suffix: str                       # added to the file name: x.photocopy.pdf
+    formats: tuple[str, ...]          # the formats it applies to
+    stylesheet: str | None = None     # extra stylesheet in styles/
+    paper: str | None = None          # paper it forces (flyer: half-letter)
+    max_pages: int | None = None      # page limit instead of the format's
+    shrink: bool = True               # may the type shrink to fit?
+    description: str = ""
+
+
+ALL_FORMATS = tuple(FORMATS)
+VARIANTS: dict[str, Variant] = {
+    "standard": Variant("standard", "", ALL_FORMATS,
+                        description="office printer"),
+    "photocopy": Variant("photocopy", ".photocopy", ALL_FORMATS, "variant-photocopy.css",
+                         description="black on white, no tints: copies cleanly on any machine"),
+    "large-print": Variant("large-print", ".large-print", ("handout",), "variant-large-print.css",
+                           max_pages=8, shrink=False,
+                           description="18 pt body text or more, for readers with low vision"),
+    "flyer": Variant("flyer", ".flyer", ("handout",), "variant-flyer.css", paper="half-letter",
+                     description="half-letter pages, printed 2-up on Letter and cut in half"),
+    "shop": Variant("shop", ".shop", ALL_FORMATS, "target-shop.css",
+                    description="print shop: 0.125 in bleed, crop marks, PDF/X-4, CMYK"),
 }

@@ -38,8 +38,9 @@ def target_for(contact: Contact, action: str) -> tuple[str, str]:
     return contact.url, contact.url_display
 
 
-def make_qr(contact: Contact, spec: QRSpec) -> QRCode:
-    """The SVG code for one QR block; the same input always gives the same SVG."""
+def make_qr(contact: Contact, spec: QRSpec, fill: str = "#000000") -> QRCode:
+    """The SVG code for one QR block; the same input always gives the same SVG.
+    `fill` is the ink of the dark modules (always black: dark on light)."""
     target, label = target_for(contact, spec.action)
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M,
                          border=QUIET_ZONE_MODULES, box_size=10, image_factory=SvgPathImage)
@@ -50,7 +51,7 @@ def make_qr(contact: Contact, spec: QRSpec) -> QRCode:
     modules = code.modules_count + 2 * QUIET_ZONE_MODULES
     # The factory writes a size in mm; drop it so CSS decides the printed size.
     svg = svg.replace('<?xml version=\'1.0\' encoding=\'UTF-8\'?>\n', "")
-    svg = _strip_size(svg).replace(' id="qr-path"', ' fill="#000000"')
+    svg = _strip_size(svg).replace(' id="qr-path"', f' fill="{fill}"')
     return QRCode(spec.contact, spec.action, target, label, Markup(svg), modules)
 
 

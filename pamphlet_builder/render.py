@@ -19,6 +19,7 @@ from . import text
 from .contacts import Contact
 from .content import Language, Material, Project
 from .errors import ContentError
+from .formats import Variant
 from .qr import QRCode, make_qr
 from .translations import CONTACTS, UI, Translator
 
@@ -68,6 +69,9 @@ class DocumentView:
     parts: dict[str, PartView]
     contacts: dict[str, ContactView]
     fit_scale: float = 1.0
+    variant: str = "standard"
+    fold_marks: bool = False
+    color_profile: str | None = None   # the print shop's CMYK profile (styles/print-shop.icc)
     unverified: list[ContactView] = field(default_factory=list)
     draft: bool = False
     draft_notice: str = DRAFT_NOTICE
@@ -115,9 +119,13 @@ def _filler(views: dict[str, ContactView]):
     return fill
 
 
+SHOP_PROFILE = "styles/print-shop.icc"        # the print shop's CMYK profile, when given
+QR_FILL = {"shop": "device-cmyk(0 0 0 1)"}   # pure black ink at the shop; RGB black elsewhere
+
+
 def document_view(project: Project, material: Material, lang: Language,
-                  translate: Translator, paper: str) -> DocumentView:
-    """The view of one material in one language; QR codes made here."""
+                  translate: Translator, paper: str, variant: Variant) -> DocumentView:
+    """The view of one material in one language and variant; QR codes made here."""
     assert material.format is not None and material.revision is not None
     views = {cid: contact_view(project.contacts[cid], translate)
              for cid in material.contact_ids()}
@@ -129,10 +137,11 @@ def document_view(project: Project, material: Material, lang: Language,
             part.source, lambda unit, p=part.name: translate(domain, p, unit), fill)
         parts[part.name] = PartView(
             name=part.name, html=rendered.html, heading=rendered.heading, body=rendered.body,
-            qr=[make_qr(project.contacts[q.contact], q) for q in part.qr],
+            qr=[make_qr(project.contacts[q.contact], q, QR_FILL.get(variant.name, "#000000"))
+                for q in part.qr],
             contacts=[views[cid] for cid in part.contacts])
     title_src = translate(domain, "title", material.title)
-    width, height = material.format.page_size_pt(paper)
+    width, height = material.format.page_size_pt(variant.paper or paper)
     view = DocumentView(
         material_id=material.id, format=material.format.name, lang=lang,
         title=text.render_inline(title_src, fill), title_plain=text.plain(title_src),
@@ -140,8 +149,11 @@ def document_view(project: Project, material: Material, lang: Language,
         revision_iso=material.revision.isoformat(),
         page_size=f"{width:.3f}pt {height:.3f}pt", paper=paper, parts=parts, contacts=views,
         unverified=[v for v in views.values() if not v.verified],
-        stylesheets=["styles/theme.css", "styles/common.css",
-                     f"styles/{material.format.name}.css"])
+        variant=variant.name,
+        color_profile=(SHOP_PROFILE if variant.name == "shop"
+                       and (project.root / SHOP_PROFILE).is_file() else None),
+        stylesheets=["styles/theme.css", "styles/common.css", f"styles/{material.format.name}.css"]
+        + ([f"styles/{variant.stylesheet}"] if variant.stylesheet else []))
     return view
 
 

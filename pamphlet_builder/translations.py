@@ -176,14 +176,14 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
 @dataclass
 class Translator:
     """Looks up the translations of one language for one build, recording
-    what it had to fall back on and whether any entry was not reviewed."""
+    (once each) what it fell back on and what is not reviewed."""
 
     lang: str
     catalogs: dict[str, Catalog]
     allow_fallback: bool = False
     missing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
-    unreviewed: int = 0
+    unreviewed_keys: set[str] = field(default_factory=set)
 
     def __call__(self, domain: str, context: str | None, msgid: str) -> str:
         if self.lang == SOURCE_LANG:
@@ -191,18 +191,24 @@ class Translator:
         catalog = self.catalogs.get(domain)
         message = catalog.get(msgid, context=context) if catalog else None
         state = state_of(message)
+        key = f"{domain}: [{context}] {msgid}"
         if state == "missing":
-            self.missing.append(f"{domain}: [{context}] {msgid}")
+            if key not in self.missing:
+                self.missing.append(key)
             return msgid
-        if state == "stale":
-            self.stale.append(f"{domain}: [{context}] {msgid}")
+        if state == "stale" and key not in self.stale:
+            self.stale.append(key)
         elif state == "draft":
-            self.unreviewed += 1
+            self.unreviewed_keys.add(key)
         return message.string  # type: ignore[union-attr]
 
     @property
+    def unreviewed(self) -> int:
+        return len(self.unreviewed_keys)
+
+    @property
     def draft(self) -> bool:
-        return bool(self.stale or self.unreviewed or self.missing)
+        return bool(self.stale or self.unreviewed_keys or self.missing)
 
 
 def translator_for(project: Project, lang: str, domains: list[str],

@@ -1,0 +1,396 @@
+"""Imposition: placing finished pages on sheets of paper.
+
+- Card sheets: ten wallet cards on a Letter or A4 sheet, fronts on page 1
+  and backs on page 2, the back columns mirrored so that after a long-edge
+  duplex flip each back lands behind its front. A per-printer nudge from
+  `printers.yaml` corrects a printer that drifts; an alignment sheet lets
+  staff measure it. `pamphlets/sheets.yaml` defines sheets that mix cards
+  or languages.
+- Print-shop files: a slug around the bleed with crop marks at the trim.
+- Flyers: a half-letter page twice on a Letter sheet, cut down the middle.
+
+pypdf does the placing, so the cards on a sheet are the very same PDF
+content as the cards themselves (vector QR codes, embedded fonts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, NameObject,
+                           RectangleObject)
+
+from .errors import BuildError, ContentError, RenderError
+from .formats import PAPER_PT, PT_PER_IN, PT_PER_MM
+from .pdf import write_atomic
+from .yamlfile import load_yaml, require_mapping
+
+if TYPE_CHECKING:
+    from .build import BuildOptions, BuildReport, Result
+    from .content import Project
+
+log = logging.getLogger(__name__)
+
+CARD_PT = (3.5 * PT_PER_IN, 2 * PT_PER_IN)
+SLUG_PT = 0.25 * PT_PER_IN       # room outside the bleed for crop marks
+MARK_PT = 0.25 * PT_PER_IN       # length of a crop mark
+MARK_GAP_PT = 3.0                # between a mark and what it marks
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    paper: str
+    cols: int
+    rows: int
+    crop_marks: bool
+    stock: str
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return PAPER_PT[self.paper]
+
+    @property
+    def margins(self) -> tuple[float, float]:
+        """(left, top) margins in points: the grid is centred, no gutters."""
+        width, height = self.size
+        return ((width - self.cols * CARD_PT[0]) / 2, (height - self.rows * CARD_PT[1]) / 2)
+
+    def cell(self, index: int, back: bool = False) -> tuple[float, float]:
+        """Lower-left corner (PDF coordinates) of cell `index` on the front,
+        or of the same card's back, mirrored for a long-edge flip."""
+        width, height = self.size
+        left, top = self.margins
+        row, col = divmod(index, self.cols)
+        x = left + col * CARD_PT[0]
+        y = height - top - (row + 1) * CARD_PT[1]
+        return (width - x - CARD_PT[0], y) if back else (x, y)
+
+
+PRESETS = {
+    "avery-5371": Preset("avery-5371", "letter", 2, 5, False,
+                         "Avery 5371/8371 (or any 2 x 5 perforated business-card sheet)"),
+    "letter-10up": Preset("letter-10up", "letter", 2, 5, True,
+                          "plain Letter paper or card stock, cut on the crop marks"),
+    "a4-10up": Preset("a4-10up", "a4", 2, 5, True,
+                      "plain A4 paper or card stock, cut on the crop marks"),
+}
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """A printer's offsets in points (x right, y up, as seen on each side)."""
+
+    front: tuple[float, float] = (0.0, 0.0)
+    back: tuple[float, float] = (0.0, 0.0)
+
+
+def load_nudge(root: Path, printer: str) -> Nudge:
+    """The calibration of one printer from printers.yaml (in millimetres)."""
+    path = root / "printers.yaml"
+    if not path.exists():
+        if printer != "default":
+            raise ContentError(f"no printers.yaml, so no printer '{printer}'", path)
+        return Nudge()
+    data = require_mapping(load_yaml(path), path, "the file")
+    printers = require_mapping(data.get("printers") or {}, path, "`printers`", data.line("printers"))
+    if printer not in printers:
+        if printer == "default":
+            return Nudge()
+        raise ContentError(f"unknown printer '{printer}'", path,
+                           hint=f"printers: {', '.join(printers) or 'none yet'}")
+    entry = require_mapping(printers[printer] or {}, path, f"printer '{printer}'",
+                            printers.line(printer))
+
+    def offset(side: str) -> tuple[float, float]:
+        values = require_mapping(entry.get(side) or {}, path, f"{printer}.{side}", entry.line(side))
+        try:
+            return (float(values.get("x", 0)) * PT_PER_MM, float(values.get("y", 0)) * PT_PER_MM)
+        except (TypeError, ValueError):
+            raise ContentError(f"printer '{printer}': `{side}` x and y are millimetres",
+                               path, entry.line(side)) from None
+
+    return Nudge(offset("front"), offset("back"))
+
+
+def impose_cards(cards: list[tuple[PageObject, PageObject]], preset: Preset, nudge: Nudge,
+                 title: str) -> tuple[bytes, list[dict]]:
+    """A two-page duplex sheet: `cards` fill the cells in order, repeated to
+    fill the sheet. Returns the PDF and where every card landed."""
+    writer = PdfWriter()
+    width, height = preset.size
+    fronts = writer.add_blank_page(width, height)
+    backs = writer.add_blank_page(width, height)
+    cells = []
+    for index in range(preset.cols * preset.rows):
+        front, back = cards[index % len(cards)]
+        for page, source, is_back in ((fronts, front, False), (backs, back, True)):
+            x, y = preset.cell(index, back=is_back)
+            dx, dy = nudge.back if is_back else nudge.front
+            page.merge_transformed_page(source, Transformation().translate(x + dx, y + dy))
+            cells.append({"page": 2 if is_back else 1, "cell": index + 1,
+                          "x": round(x + dx, 3), "y": round(y + dy, 3),
+                          "width": CARD_PT[0], "height": CARD_PT[1]})
+    if preset.crop_marks:
+        fronts.merge_page(_marks_page(width, height, _grid_marks(preset, nudge.front)))
+    return _finish(writer, title), cells
+
+
+def _grid_marks(preset: Preset, offset: tuple[float, float]) -> list[tuple[float, float, float, float]]:
+    """Crop marks outside the grid, on every cut line."""
+    width, height = preset.size
+    left, top = preset.margins
+    dx, dy = offset
+    x0, x1 = left + dx, width - left + dx
+    y0, y1 = top + dy, height - top + dy           # bottom and top of the grid (PDF y)
+    lines = []
+    for col in range(preset.cols + 1):
+        x = x0 + col * CARD_PT[0]
+        lines += [(x, y1 + MARK_GAP_PT, x, y1 + MARK_GAP_PT + MARK_PT),
+                  (x, y0 - MARK_GAP_PT, x, y0 - MARK_GAP_PT - MARK_PT)]
+    for row in range(preset.rows + 1):
+        y = y0 + row * CARD_PT[1]
+        lines += [(x0 - MARK_GAP_PT, y, x0 - MARK_GAP_PT - MARK_PT, y),
+                  (x1 + MARK_GAP_PT, y, x1 + MARK_GAP_PT + MARK_PT, y)]
+    return lines
+
+
+def _marks_page(width: float, height: float, lines, cmyk: bool = False) -> PageObject:
+    """A transparent page holding hairline marks (registration black for shops)."""
+    color = b"1 1 1 1 K" if cmyk else b"0 G"
+    ops = [b"q 0.3 w", color]
+    ops += [f"{a:.3f} {b:.3f} m {c:.3f} {d:.3f} l S".encode() for a, b, c, d in lines]
+    ops.append(b"Q")
+    writer = PdfWriter()
+    page = writer.add_blank_page(width, height)
+    stream = DecodedStreamObject()
+    stream.set_data(b"\n".join(ops))
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return PdfReader(buffer).pages[0]
+
+
+def _finish(writer: PdfWriter, title: str) -> bytes:
+    """Write with fixed metadata and an ID from the content: same input, same bytes."""
+    writer.add_metadata({"/Title": title, "/Producer": "pamphlet_builder (pypdf)"})
+    for page in writer.pages:
+        page.compress_content_streams()
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    digest = hashlib.md5(buffer.getvalue(), usedforsecurity=False).digest()
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def add_slug_and_marks(data: bytes) -> bytes:
+    """Print-shop file: enlarge each page by a slug beyond WeasyPrint's bleed
+    and draw crop marks there at the trim, in registration black."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    _stable_document_id(writer)
+    for page in writer.pages:
+        trim = page.trimbox
+        bleed = page.bleedbox
+        left, bottom = float(bleed.left) - SLUG_PT, float(bleed.bottom) - SLUG_PT
+        right, top = float(bleed.right) + SLUG_PT, float(bleed.top) + SLUG_PT
+        t_left, t_bottom, t_right, t_top = (float(v) for v in (trim.left, trim.bottom,
+                                                               trim.right, trim.top))
+        lines = []
+        for x in (t_left, t_right):
+            lines += [(x, float(bleed.top) + MARK_GAP_PT, x, top - 1),
+                      (x, float(bleed.bottom) - MARK_GAP_PT, x, bottom + 1)]
+        for y in (t_bottom, t_top):
+            lines += [(float(bleed.left) - MARK_GAP_PT, y, left + 1, y),
+                      (float(bleed.right) + MARK_GAP_PT, y, right - 1, y)]
+        marks = _marks_page(right - left, top - bottom,
+                            [(a - left, b - bottom, c - left, d - bottom) for a, b, c, d in lines],
+                            cmyk=True)
+        page.merge_transformed_page(marks, Transformation().translate(left, bottom), over=True)
+        box = RectangleObject([left, bottom, right, top])
+        page.mediabox = box
+        page.cropbox = box
+        page.bleedbox = bleed
+        page.trimbox = trim
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _stable_document_id(writer: PdfWriter) -> None:
+    """WeasyPrint gives PDF/X-4 files a random XMP DocumentID and file ID;
+    derive both from the page content, so the same inputs give the same bytes."""
+    metadata = writer._root_object.get("/Metadata")
+    if metadata is None:
+        return
+    stream = metadata.get_object()
+    xmp = stream.get_data()
+    pages = b"".join(page.get_contents().get_data() for page in writer.pages)
+    digest = hashlib.sha256(pages).hexdigest()
+    raw = bytes.fromhex(digest[:32])
+    writer._ID = ArrayObject([ByteStringObject(raw), ByteStringObject(raw)])
+    stable = f"xmp.did:{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+    stream.set_data(re.sub(rb"xmp\.did:[0-9a-f-]+", stable.encode(), xmp))
+
+
+def two_up(data: bytes) -> bytes:
+    """Each half-letter page twice on a landscape Letter sheet, with cut
+    marks down the middle; a two-page flyer prints duplex, short edge."""
+    reader = PdfReader(io.BytesIO(data))
+    writer = PdfWriter()
+    width, height = PAPER_PT["letter"][1], PAPER_PT["letter"][0]
+    half = width / 2
+    middle = [(half, height - 2, half, height - 2 - MARK_PT), (half, 2, half, 2 + MARK_PT)]
+    for source in reader.pages:
+        sheet = writer.add_blank_page(width, height)
+        for x in (0.0, half):
+            sheet.merge_transformed_page(source, Transformation().translate(x, 0))
+        sheet.merge_page(_marks_page(width, height, middle))
+    title = reader.metadata.title if reader.metadata else "Flyer"
+    return _finish(writer, f"{title} (2-up)")
+
+
+# --- The sheet stage of the build --------------------------------------------
+
+def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
+                 progress: Callable[[str], None]) -> list[Result]:
+    """Sheets for every wallet card built in this run, the mixed sheets of
+    pamphlets/sheets.yaml, and an alignment sheet per preset."""
+    from .build import Result
+    results: list[Result] = []
+    try:
+        nudge = load_nudge(project.root, options.printer)
+    except BuildError as exc:
+        return [Result("sheets", "", "sheets", exc)]
+    cards = [r.entry for r in report.results
+             if r.entry and r.entry["format"] == "wallet-card" and r.entry["variant"] == "standard"]
+    for entry in cards:
+        for preset in PRESETS.values():
+            rel = f"{entry['lang']}/sheets/{entry['material']}.{preset.name}.pdf"
+            progress(rel)
+            results.append(_sheet(options.out, rel, [entry["path"]], preset, nudge,
+                                  f"{entry['title']} ({entry['lang']}), {preset.name}",
+                                  entry["material"], entry["lang"]))
+    for name, sources in _mixes(project, options, results):
+        for preset in PRESETS.values():
+            rel = f"sheets/{name}.{preset.name}.pdf"
+            progress(rel)
+            results.append(_sheet(options.out, rel, sources, preset, nudge, f"{name}, {preset.name}",
+                                  name, "mixed"))
+    for preset in PRESETS.values():
+        rel = f"sheets/alignment.{preset.name}.pdf"
+        results.append(_alignment(project, options.out, rel, preset, nudge, options.printer))
+    return results
+
+
+def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge, title: str,
+           material: str, lang: str) -> Result:
+    from .build import Result
+    result = Result(material, lang, rel)
+    try:
+        pages = []
+        for source in sources:
+            path = out / source
+            if not path.exists():
+                raise RenderError(f"the card {source} has not been built", path,
+                                  hint="build it first (or fix why it failed)")
+            reader = PdfReader(path)
+            pages.append((reader.pages[0], reader.pages[1]))
+        data, cells = impose_cards(pages, preset, nudge, title)
+    except BuildError as exc:
+        result.error = exc
+        return result
+    for cell in cells:
+        cell["source"] = sources[(cell["cell"] - 1) % len(sources)]
+    write_atomic(out / rel, data)
+    result.entry = {"path": rel, "kind": "sheet", "preset": preset.name, "material": material,
+                    "lang": lang, "sources": sources, "pages": 2,
+                    "page_size_pt": [round(v, 3) for v in preset.size], "stock": preset.stock,
+                    "cells": cells, "nudge_pt": {"front": list(nudge.front), "back": list(nudge.back)},
+                    "sha256": hashlib.sha256(data).hexdigest()}
+    return result
+
+
+def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple[str, list[str]]]:
+    """(name, card paths) for each sheet in pamphlets/sheets.yaml; a broken
+    spec is reported as a failed sheet."""
+    from .build import Result
+    path = project.content_dir / "sheets.yaml"
+    if not path.exists():
+        return []
+    mixes = []
+    try:
+        data = require_mapping(load_yaml(path), path, "the file")
+        sheets = require_mapping(data.get("sheets") or {}, path, "`sheets`", data.line("sheets"))
+        for name, spec in sheets.items():
+            spec = require_mapping(spec, path, f"sheet '{name}'", sheets.line(name))
+            cards = spec.get("cards") or []
+            if not isinstance(cards, list) or not 1 <= len(cards) <= 10:
+                raise ContentError(f"sheet '{name}': `cards` lists 1 to 10 cards as MATERIAL/LANG",
+                                   path, spec.line("cards"))
+            sources = []
+            for card in cards:
+                material, _, lang = str(card).partition("/")
+                known = project.materials.get(material)
+                if known is None or known.format is None or known.format.name != "wallet-card":
+                    raise ContentError(f"sheet '{name}': '{card}' is not a wallet card",
+                                       path, spec.line("cards"),
+                                       hint="write cards as MATERIAL/LANG, e.g. never-use-alone-card/es")
+                sources.append(f"{lang}/{material}.pdf")
+            if options.materials or options.langs:       # a partial build: only complete mixes
+                if not all((options.out / s).exists() for s in sources):
+                    continue
+            mixes.append((str(name), sources))
+    except ContentError as exc:
+        results.append(Result("sheets.yaml", "", "sheets", exc))
+    return mixes
+
+
+def _alignment(project: Project, out: Path, rel: str, preset: Preset, nudge: Nudge,
+               printer: str) -> Result:
+    """A test sheet: numbered card outlines with a cross at each centre on
+    both sides. Printed duplex on plain paper and held to the light, the
+    crosses of each front and back line up when the printer is calibrated."""
+    from .build import Result
+    from .pdf import render_document
+    result = Result("alignment", "", rel)
+    cells = preset.cols * preset.rows
+    faces = []
+    for number in range(1, cells + 1):
+        for side in ("FRONT", "BACK"):
+            faces.append(f'<section><b>{number}</b><i>{side}</i>'
+                         f'<span>{preset.name} · printer: {printer}</span></section>')
+    html = ("<!DOCTYPE html><html lang='en'><head><style>"
+            "@page { size: 3.5in 2in; margin: 0 } body { margin: 0; font-family: 'Noto Sans' }"
+            "section { width: 3.5in; height: 2in; box-sizing: border-box; position: relative;"
+            " border: 0.5pt dashed #000; break-after: page; text-align: center }"
+            "section::before { content: ''; position: absolute; left: 1.75in; top: 0.5in;"
+            " height: 1in; border-left: 0.5pt solid #000 }"
+            "section::after { content: ''; position: absolute; top: 1in; left: 1.25in;"
+            " width: 1in; border-top: 0.5pt solid #000 }"
+            "b { position: absolute; top: 0.12in; left: 0.15in; font-size: 16pt }"
+            "i { position: absolute; top: 0.15in; right: 0.15in; font-size: 9pt; font-style: normal }"
+            "span { position: absolute; bottom: 0.12in; left: 0; right: 0; font-size: 7pt }"
+            "</style></head><body>" + "".join(faces) + "</body></html>")
+    try:
+        document = render_document(html, project.root)
+        reader = PdfReader(io.BytesIO(document.write_pdf()))
+        pages = [(reader.pages[2 * i], reader.pages[2 * i + 1]) for i in range(cells)]
+        data, placed = impose_cards(pages, preset, nudge, f"Alignment test, {preset.name}")
+    except BuildError as exc:
+        result.error = exc
+        return result
+    write_atomic(out / rel, data)
+    result.entry = {"path": rel, "kind": "sheet", "preset": preset.name, "material": "alignment",
+                    "lang": "", "sources": [], "pages": 2, "page_size_pt": list(preset.size),
+                    "stock": "plain paper", "cells": placed, "printer": printer,
+                    "sha256": hashlib.sha256(data).hexdigest()}
+    return result
