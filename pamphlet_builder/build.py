@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -18,7 +20,7 @@ from typing import Callable
 from babel.messages.catalog import Catalog
 
 from . import __version__, fonts, impose
-from .content import SOURCE_LANG, Language, Material, Project
+from .content import SOURCE_LANG, Language, Material, Project, load_project
 from .errors import BuildError, ContentError, RenderError
 from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
 from .pdf import render_fitting, to_pdf, write_atomic
@@ -28,6 +30,7 @@ from .translations import (CONTACTS, UI, catalog_path, source_messages, template
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
+RECYCLE_AFTER = 12     # jobs per worker process before it is replaced
 # WeasyPrint options per variant, else per format: tagged PDF/UA handouts for
 # screen readers; PDF/X-4 for print shops.
 PDF_OPTIONS = {
@@ -49,6 +52,7 @@ class BuildOptions:
     sheets: bool = True               # card sheets (office target)
     printer: str = "default"          # calibration offsets for card sheets
     fold_marks: bool = False          # tri-fold fold marks in the margin
+    jobs: int = 0                     # worker processes; 0 = one per core
 
 
 @dataclass
@@ -125,17 +129,60 @@ def build(project: Project, options: BuildOptions,
     materials, languages, report.config_errors = plan(project, options)
     if report.config_errors:
         return report
-    templates = {domain: template_catalog(domain, messages)
-                 for domain, messages in source_messages(project).items()}
-    env = make_environment(project.root)
-    for material in materials:
-        for lang in languages:
-            report.results += build_material(project, material, lang, options, templates,
-                                             env, progress)
+    jobs = [(material.id, lang.code) for material in materials for lang in languages]
+    workers = min(options.jobs or os.cpu_count() or 1, len(jobs))
+    if workers > 1:
+        report.results += _build_in_pool(project.root, jobs, options, workers, progress)
+    else:
+        _worker_start(project.root, project)
+        for material_id, code in jobs:
+            report.results += _build_job(material_id, code, options, progress)
     if options.sheets and options.target == "office":
         report.results += impose.build_sheets(project, options, report, progress)
     write_manifest(options.out, report)
     return report
+
+
+# --- Worker processes: each loads the project, templates and fonts once ----
+
+_worker: dict = {}
+
+
+def _worker_start(root: Path, project: Project | None = None) -> None:
+    project = project or load_project(root)
+    _worker.update(project=project, env=make_environment(project.root), templates={
+        domain: template_catalog(domain, messages)
+        for domain, messages in source_messages(project).items()})
+
+
+def _build_job(material_id: str, code: str, options: BuildOptions,
+               progress: Callable[[str], None] = lambda _: None) -> list[Result]:
+    project = _worker["project"]
+    return build_material(project, project.materials[material_id], project.languages[code],
+                          options, _worker["templates"], _worker["env"], progress)
+
+
+def _build_pool_job(job: tuple[tuple[str, str], BuildOptions]) -> tuple[tuple[str, str], list[Result]]:
+    (material_id, code), options = job
+    return (material_id, code), _build_job(material_id, code, options)
+
+
+def _build_in_pool(root: Path, jobs: list[tuple[str, str]], options: BuildOptions, workers: int,
+                   progress: Callable[[str], None]) -> list[Result]:
+    """Render in worker processes; results come back in job order whatever
+    the order they finish in, so the manifest never depends on timing.
+    Workers are replaced after RECYCLE_AFTER jobs: WeasyPrint's memory grows
+    across many documents in one process. (multiprocessing.Pool, because
+    ProcessPoolExecutor's max_tasks_per_child can deadlock on Python 3.11.)"""
+    done: dict[tuple[str, str], list[Result]] = {}
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, initializer=_worker_start, initargs=(root,),
+                      maxtasksperchild=RECYCLE_AFTER) as pool:
+        for key, results in pool.imap_unordered(_build_pool_job, [(job, options) for job in jobs]):
+            done[key] = results
+            for result in results:
+                progress(result.path)
+    return [result for job in jobs for result in done[job]]
 
 
 def build_material(project: Project, material: Material, lang: Language,

@@ -77,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--printer", default="default",
                    help="card-sheet calibration from printers.yaml (default: default)")
     b.add_argument("--fold-marks", action="store_true", help="fold marks on tri-folds")
+    b.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                   help="documents rendered at once (default: one per core)")
     b.set_defaults(func=cmd_build)
 
     sub.add_parser("list", help="show materials, formats and languages").set_defaults(func=cmd_list)
@@ -122,7 +124,7 @@ def cmd_build(args) -> int:
                            materials=args.material, langs=args.lang, final=args.final,
                            paper=args.paper, allow_fallback=args.allow_fallback,
                            target=args.target, variants=args.variants, sheets=args.sheets,
-                           printer=args.printer, fold_marks=args.fold_marks)
+                           printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs)
     materials, languages, _ = plan(project, options)
     total = sum(len(variants_for(m, options)) for m in materials) * len(languages)
     started = time.monotonic()

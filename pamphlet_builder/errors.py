@@ -25,6 +25,10 @@ class BuildError(Exception):
         self.line = line
         self.hint = hint
 
+    def __reduce__(self):
+        # Errors travel back from worker processes with their file and line.
+        return (self.__class__, (self.message, self.path, self.line, self.hint))
+
     def location(self, root: Path | None = None) -> str:
         """`file:line` relative to the project, or '' when there is no file."""
         if self.path is None:

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
-from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, NameObject,
-                           RectangleObject)
+from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, DictionaryObject,
+                           IndirectObject, NameObject, RectangleObject, StreamObject,
+                           TextStringObject)
 
 from .errors import BuildError, ContentError, RenderError
 from .formats import PAPER_PT, PT_PER_IN, PT_PER_MM
@@ -123,24 +124,66 @@ def load_nudge(root: Path, printer: str) -> Nudge:
 def impose_cards(cards: list[tuple[PageObject, PageObject]], preset: Preset, nudge: Nudge,
                  title: str) -> tuple[bytes, list[dict]]:
     """A two-page duplex sheet: `cards` fill the cells in order, repeated to
-    fill the sheet. Returns the PDF and where every card landed."""
+    fill the sheet. Returns the PDF and where every card landed.
+
+    Each card face becomes one form XObject drawn in every cell it fills, so
+    a sheet of ten is barely larger than one card."""
     writer = PdfWriter()
     width, height = preset.size
-    fronts = writer.add_blank_page(width, height)
-    backs = writer.add_blank_page(width, height)
-    cells = []
+    faces = [[_form(writer, front), _form(writer, back)] for front, back in cards]
+    cells, drawing = [], ([], [])
     for index in range(preset.cols * preset.rows):
-        front, back = cards[index % len(cards)]
-        for page, source, is_back in ((fronts, front, False), (backs, back, True)):
-            x, y = preset.cell(index, back=is_back)
-            dx, dy = nudge.back if is_back else nudge.front
-            page.merge_transformed_page(source, Transformation().translate(x + dx, y + dy))
-            cells.append({"page": 2 if is_back else 1, "cell": index + 1,
-                          "x": round(x + dx, 3), "y": round(y + dy, 3),
-                          "width": CARD_PT[0], "height": CARD_PT[1]})
-    if preset.crop_marks:
-        fronts.merge_page(_marks_page(width, height, _grid_marks(preset, nudge.front)))
+        for side in (0, 1):
+            x, y = preset.cell(index, back=side == 1)
+            dx, dy = nudge.back if side else nudge.front
+            drawing[side].append((faces[index % len(cards)][side], x + dx, y + dy))
+            cells.append({"page": side + 1, "cell": index + 1, "x": round(x + dx, 3),
+                          "y": round(y + dy, 3), "width": CARD_PT[0], "height": CARD_PT[1]})
+    marks = _grid_marks(preset, nudge.front) if preset.crop_marks else []
+    _add_page(writer, width, height, drawing[0], marks)
+    _add_page(writer, width, height, drawing[1], [])
     return _finish(writer, title), cells
+
+
+def _form(writer: PdfWriter, page: PageObject):
+    """A page as a form XObject in `writer`, clipped to its media box."""
+    cloned = page.clone(writer)              # its resources, copied into `writer`
+    form = DecodedStreamObject()
+    form.set_data(page.get_contents().get_data())
+    form = form.flate_encode()
+    form.update({NameObject("/Type"): NameObject("/XObject"),
+                 NameObject("/Subtype"): NameObject("/Form"),
+                 NameObject("/BBox"): RectangleObject(page.mediabox),
+                 NameObject("/Resources"): cloned["/Resources"]})
+    return writer._add_object(form)
+
+
+def _add_page(writer: PdfWriter, width: float, height: float, placed, lines,
+              cmyk: bool = False) -> PageObject:
+    """A page that draws forms at (x, y) and hairline marks on top."""
+    page = writer.add_blank_page(width, height)
+    names = {}
+    ops = []
+    for form, x, y in placed:
+        name = names.setdefault(form.idnum, f"/F{len(names)}")
+        ops.append(f"q 1 0 0 1 {x:.3f} {y:.3f} cm {name} Do Q".encode())
+    ops += _mark_ops(lines, cmyk)
+    stream = DecodedStreamObject()
+    stream.set_data(b"\n".join(ops))
+    page[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
+    xobjects = DictionaryObject({NameObject(name): IndirectObject(idnum, 0, writer)
+                                 for idnum, name in names.items()})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
+    return page
+
+
+def _mark_ops(lines, cmyk: bool = False) -> list[bytes]:
+    """Hairlines in black (registration black, all four inks, for a shop)."""
+    if not lines:
+        return []
+    ops = [b"q 0.3 w", b"1 1 1 1 K" if cmyk else b"0 G"]
+    ops += [f"{a:.3f} {b:.3f} m {c:.3f} {d:.3f} l S".encode() for a, b, c, d in lines]
+    return ops + [b"Q"]
 
 
 def _grid_marks(preset: Preset, offset: tuple[float, float]) -> list[tuple[float, float, float, float]]:
@@ -162,31 +205,19 @@ def _grid_marks(preset: Preset, offset: tuple[float, float]) -> list[tuple[float
     return lines
 
 
-def _marks_page(width: float, height: float, lines, cmyk: bool = False) -> PageObject:
-    """A transparent page holding hairline marks (registration black for shops)."""
-    color = b"1 1 1 1 K" if cmyk else b"0 G"
-    ops = [b"q 0.3 w", color]
-    ops += [f"{a:.3f} {b:.3f} m {c:.3f} {d:.3f} l S".encode() for a, b, c, d in lines]
-    ops.append(b"Q")
-    writer = PdfWriter()
-    page = writer.add_blank_page(width, height)
-    stream = DecodedStreamObject()
-    stream.set_data(b"\n".join(ops))
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return PdfReader(buffer).pages[0]
-
-
-def _finish(writer: PdfWriter, title: str) -> bytes:
+def _finish(writer: PdfWriter, title: str, lang: str | None = None) -> bytes:
     """Write with fixed metadata and an ID from the content: same input, same bytes."""
-    writer.add_metadata({"/Title": title, "/Producer": "pamphlet_builder (pypdf)"})
+    writer.add_metadata({"/Title": title, "/Producer": "pamphlet_builder (pypdf, WeasyPrint)"})
+    if lang:
+        writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
+    digest = hashlib.md5(usedforsecurity=False)
     for page in writer.pages:
-        page.compress_content_streams()
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    digest = hashlib.md5(buffer.getvalue(), usedforsecurity=False).digest()
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+        digest.update(page.get_contents().get_data())
+    for obj in writer._objects:
+        if isinstance(obj, StreamObject):
+            digest.update(obj._data)
+    raw = digest.digest()
+    writer._ID = ArrayObject([ByteStringObject(raw), ByteStringObject(raw)])
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -211,10 +242,12 @@ def add_slug_and_marks(data: bytes) -> bytes:
         for y in (t_bottom, t_top):
             lines += [(float(bleed.left) - MARK_GAP_PT, y, left + 1, y),
                       (float(bleed.right) + MARK_GAP_PT, y, right - 1, y)]
-        marks = _marks_page(right - left, top - bottom,
-                            [(a - left, b - bottom, c - left, d - bottom) for a, b, c, d in lines],
-                            cmyk=True)
-        page.merge_transformed_page(marks, Transformation().translate(left, bottom), over=True)
+        stream = DecodedStreamObject()
+        stream.set_data(b"\n".join(_mark_ops(lines, cmyk=True)))
+        contents = page.get_contents()
+        joined = DecodedStreamObject()
+        joined.set_data(b"q\n" + contents.get_data() + b"\nQ\n" + stream.get_data())
+        page.replace_contents(joined.flate_encode())
         box = RectangleObject([left, bottom, right, top])
         page.mediabox = box
         page.cropbox = box
@@ -250,12 +283,11 @@ def two_up(data: bytes) -> bytes:
     half = width / 2
     middle = [(half, height - 2, half, height - 2 - MARK_PT), (half, 2, half, 2 + MARK_PT)]
     for source in reader.pages:
-        sheet = writer.add_blank_page(width, height)
-        for x in (0.0, half):
-            sheet.merge_transformed_page(source, Transformation().translate(x, 0))
-        sheet.merge_page(_marks_page(width, height, middle))
-    title = reader.metadata.title if reader.metadata else "Flyer"
-    return _finish(writer, f"{title} (2-up)")
+        form = _form(writer, source)
+        _add_page(writer, width, height, [(form, 0.0, 0.0), (form, half, 0.0)], middle)
+    writer.add_metadata(dict(reader.metadata or {}))
+    title = reader.metadata.title if reader.metadata and reader.metadata.title else "Flyer"
+    return _finish(writer, title, str(reader.trailer["/Root"].get("/Lang", "")) or None)
 
 
 # --- The sheet stage of the build --------------------------------------------

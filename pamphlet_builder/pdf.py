@@ -25,6 +25,8 @@ from .formats import Format
 log = logging.getLogger(__name__)
 
 READABLE_DIRS = ("styles", "templates")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 FIT_STEP = 0.04
 
 
@@ -186,6 +188,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)       # mkstemp makes 0600; outputs are for sharing
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)

@@ -8,6 +8,7 @@ made by `text.render_markdown`, which escapes everything it did not build.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +91,20 @@ def make_environment(root: Path) -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.policies["ext.i18n.trimmed"] = True
+    env.filters["textdir"] = text_direction
     return env
+
+
+def text_direction(value: str) -> str:
+    """'rtl' or 'ltr' from the first strong character, for <bdi dir=...>:
+    an English name inside Arabic keeps its own order ("988 Suicide ...")."""
+    for char in value:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def contact_view(contact: Contact, translate: Translator) -> ContactView:

@@ -88,7 +88,11 @@ class Scratch:
         return load_project(self.root)
 
     def build(self, **options):
+        """Build in this process; only the office print unless asked for more."""
         options.setdefault("out", self.root / "output")
+        options.setdefault("variants", ["standard"] if options.get("target") != "shop" else [])
+        options.setdefault("sheets", False)
+        options.setdefault("jobs", 1)
         return build(self.project(), BuildOptions(**options))
 
 

@@ -103,3 +103,34 @@ def line_edges(path: Path, page_index: int = 0, margin: float = 0.0) -> list[tup
         return [(round(ln[0]), round(ln[2])) for ln in lines]
     finally:
         document.close()
+
+
+def font_sizes(path: Path) -> list[float]:
+    """The font size, in points, of every character on every page."""
+    import pypdfium2.raw as raw
+    document = pdfium.PdfDocument(path)
+    try:
+        sizes = []
+        for page in document:
+            textpage = page.get_textpage()
+            for i in range(textpage.count_chars()):
+                if not textpage.get_text_range(i, 1).isspace():
+                    sizes.append(round(raw.FPDFText_GetFontSize(textpage, i), 1))
+        return sizes
+    finally:
+        document.close()
+
+
+def colored_pixels(path: Path, dpi: int = 40) -> float:
+    """The share of pixels, over all pages, that are not grey (R, G, B apart)."""
+    document = pdfium.PdfDocument(path)
+    try:
+        colored = total = 0
+        for page in document:
+            image = page.render(scale=dpi / 72).to_pil().convert("RGB")
+            for r, g, b in image.get_flattened_data():
+                total += 1
+                colored += max(r, g, b) - min(r, g, b) > 40
+        return colored / total
+    finally:
+        document.close()

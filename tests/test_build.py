@@ -37,7 +37,7 @@ def test_broken_material_fails_alone_and_keeps_its_previous_pdf(scratch):
     assert scratch.build().exit_code == 0
     before = (scratch.root / "output/en/other-card.pdf").read_bytes()
     scratch.material("other-card", meta=CARD_META.replace("contacts: [site]", "contacts: [nope]"))
-    result = run_cli(scratch, "build")
+    result = run_cli(scratch, "build", "--variant", "standard", "--no-sheets")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "other-card/material.yaml" in result.stderr and "unknown contact 'nope'" in result.stderr
@@ -146,5 +146,9 @@ def test_handout_a4_paper(scratch):
 
 def test_build_options_default_to_all_languages_with_translations(scratch):
     scratch.material()
-    report = build(scratch.project(), BuildOptions(out=scratch.root / "o"))
-    assert [r.lang for r in report.results] == ["en"]
+    report = build(scratch.project(), BuildOptions(out=scratch.root / "o", jobs=1))
+    documents = [r.entry for r in report.results if r.entry["kind"] == "document"]
+    assert {e["lang"] for e in documents} == {"en"}
+    assert {e["variant"] for e in documents} == {"standard", "photocopy"}
+    sheets = {r.path for r in report.results if r.entry["kind"] == "sheet"}
+    assert "en/sheets/test-card.avery-5371.pdf" in sheets and "sheets/alignment.a4-10up.pdf" in sheets

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from pamphlet_builder.content import load_project
-from pamphlet_builder.formats import FORMATS
+from pamphlet_builder.formats import FORMATS, PAPER_PT, VARIANTS
 
 from .conftest import ROOT
-from .pdfcheck import (line_edges, notdef_glyphs, page_sizes, page_texts, qr_codes,
+from .pdfcheck import (colored_pixels, font_sizes, line_edges, notdef_glyphs, page_sizes,
+                       page_texts, qr_codes,
                        unembedded_fonts)
 
 PROJECT = load_project(ROOT)
@@ -34,18 +36,33 @@ def test_page_count_and_exact_page_size(default_build):
     out, manifest = default_build
     for entry in documents(manifest):
         fmt = FORMATS[entry["format"]]
+        variant = VARIANTS[entry["variant"]]
         sizes = page_sizes(out / entry["path"])
-        assert fmt.min_pages <= len(sizes) <= fmt.max_pages, entry["path"]
+        assert fmt.min_pages <= len(sizes) <= (variant.max_pages or fmt.max_pages), entry["path"]
         assert len(sizes) == entry["pages"]
-        want = fmt.page_size_pt("letter")
+        want = (PAPER_PT["letter"][1], PAPER_PT["letter"][0]) if variant.name == "flyer" \
+            else fmt.page_size_pt("letter")
         for size in sizes:
             assert size == pytest.approx(want, abs=0.01), entry["path"]
         assert entry["page_size_pt"] == pytest.approx(list(want), abs=0.01)
 
 
+def test_every_variant_that_applies_was_built(default_build):
+    _, manifest = default_build
+    built = {(e["material"], e["lang"], e["variant"]) for e in documents(manifest)}
+    for material in PROJECT.materials.values():
+        want = {"standard", "photocopy"}
+        if material.format.name == "handout":
+            want.add("large-print")
+        if material.flyer:
+            want.add("flyer")
+        assert {v for m, lang, v in built if m == material.id and lang == "en"} == want
+
+
 def test_wallet_cards_are_business_card_size(default_build):
     out, manifest = default_build
     cards = [e for e in documents(manifest) if e["format"] == "wallet-card"]
+    assert {e["variant"] for e in cards} == {"standard", "photocopy"}
     assert cards
     for entry in cards:
         assert page_sizes(out / entry["path"]) == [(252.0, 144.0), (252.0, 144.0)]
@@ -73,8 +90,9 @@ def test_every_qr_code_decodes_to_the_registry_target(default_build):
     out, manifest = default_build
     for entry in documents(manifest):
         decoded = qr_codes(out / entry["path"], dpi=150)
+        copies = 2 if entry["variant"] == "flyer" else 1     # a flyer is printed 2-up
         for page in range(1, entry["pages"] + 1):
-            want = Counter(q["target"] for q in entry["qr"] if q["page"] == page)
+            want = Counter(q["target"] for q in entry["qr"] if q["page"] == page for _ in range(copies))
             assert Counter(decoded[page - 1]) == want, (entry["path"], page)
 
 
@@ -118,8 +136,12 @@ def test_proofs_say_so_on_the_page(default_build):
 def test_footer_names_material_language_and_revision(default_build):
     out, manifest = default_build
     for entry in documents(manifest):
-        text = " ".join(page_texts(out / entry["path"]))
-        assert f"{entry['material']} · {entry['lang']}" in text, entry["path"]
+        lines = " ".join(page_texts(out / entry["path"])).splitlines()
+        if entry["lang"] != "ar":
+            assert any(f"{entry['material']} · {entry['lang']}" in line for line in lines), entry["path"]
+        else:   # extractors reorder left-to-right runs in right-to-left lines: compare words
+            words = set(re.split(r"[-· ]+", f"{entry['material']} · {entry['lang']}"))
+            assert any(words <= set(re.split(r"[-· ]+", line)) for line in lines), entry["path"]
 
 
 def test_no_missing_glyph_boxes(default_build):
@@ -171,6 +193,33 @@ def test_pdf_metadata_has_language_and_translated_title(default_build):
         assert entry["material"] in reader.metadata.subject
 
 
+def test_handouts_are_tagged_for_screen_readers(default_build):
+    from pypdf import PdfReader
+    out, manifest = default_build
+    handouts = [e for e in documents(manifest) if e["format"] == "handout" and e["variant"] != "flyer"]
+    assert handouts
+    for entry in handouts:
+        root = PdfReader(out / entry["path"]).trailer["/Root"]
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], entry["path"]
+
+
+def test_large_print_body_text_is_18pt_or_more(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        if entry["variant"] == "large-print":
+            sizes = font_sizes(out / entry["path"])
+            body = Counter(sizes).most_common(1)[0][0]
+            assert body >= 18, (entry["path"], Counter(sizes).most_common(4))
+            assert entry["fit_scale"] == 1.0
+
+
+def test_photocopy_variant_has_no_color(default_build):
+    out, manifest = default_build
+    for entry in documents(manifest):
+        if entry["variant"] == "photocopy" and entry["lang"] in ("en", "ar"):
+            assert colored_pixels(out / entry["path"]) < 0.001, entry["path"]
+
+
 def test_each_document_names_its_language_in_its_own_script(default_build):
     out, manifest = default_build
     for entry in documents(manifest):
@@ -182,7 +231,7 @@ def test_rebuilding_gives_identical_bytes(default_build, tmp_path):
     from pamphlet_builder.build import BuildOptions, build
     out, manifest = default_build
     report = build(PROJECT, BuildOptions(out=tmp_path, materials=["never-use-alone-card"],
-                                         langs=["en", "ko"]))
+                                         langs=["en", "ko"], sheets=False))
     for result in report.results:
         first = next(e for e in documents(manifest) if e["path"] == result.path)
         assert result.entry["sha256"] == first["sha256"], result.path
