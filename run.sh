@@ -13,6 +13,9 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
               fontconfig fonts-noto-core fonts-noto-cjk poppler-utils)
+# The tests also drive a real browser over the catalog, and check print-shop
+# files against a CMYK profile (Ghostscript's, from libgs-common).
+TEST_APT_PACKAGES=(chromium libgs-common)
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 
@@ -20,7 +23,7 @@ say() { printf '\033[1m%s\033[0m\n' "$*" >&2; }
 
 install_system_packages() {
   local missing=() pkg
-  for pkg in "${APT_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -57,13 +60,14 @@ install_python_packages() {
 
 command=${1:-build}
 [ $# -gt 0 ] && shift
-install_system_packages
 case "$command" in
   test)
+    install_system_packages "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
     install_python_packages requirements-test.txt
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)
+    install_system_packages "${APT_PACKAGES[@]}"
     install_python_packages requirements.txt
     exec "$VENV/bin/python" make_pamphlets.py "$command" "$@"
     ;;

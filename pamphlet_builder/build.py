@@ -19,7 +19,7 @@ from typing import Callable
 
 from babel.messages.catalog import Catalog
 
-from . import __version__, fonts, impose
+from . import __version__, catalog, fonts, impose
 from .content import SOURCE_LANG, Language, Material, Project, load_project
 from .errors import BuildError, ContentError, RenderError
 from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
@@ -53,6 +53,8 @@ class BuildOptions:
     printer: str = "default"          # calibration offsets for card sheets
     fold_marks: bool = False          # tri-fold fold marks in the margin
     jobs: int = 0                     # worker processes; 0 = one per core
+    catalog: bool = True              # write index.html and thumbnails
+    keep_html: bool = False           # also write the HTML of each office print (preview)
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Result:
 class BuildReport:
     results: list[Result] = field(default_factory=list)
     config_errors: list[BuildError] = field(default_factory=list)
+    catalog: Path | None = None
 
     @property
     def failed(self) -> list[Result]:
@@ -139,7 +142,9 @@ def build(project: Project, options: BuildOptions,
             report.results += _build_job(material_id, code, options, progress)
     if options.sheets and options.target == "office":
         report.results += impose.build_sheets(project, options, report, progress)
-    write_manifest(options.out, report)
+    manifest = write_manifest(options.out, report)
+    if options.catalog:
+        report.catalog = catalog.write_catalog(project, options.out, manifest)
     return report
 
 
@@ -280,6 +285,8 @@ def render_variant(project: Project, material: Material, lang: Language, variant
     if variant.name == "flyer":
         data = impose.two_up(data)
     write_atomic(options.out / rel, data)
+    if options.keep_html and variant.name == "standard":
+        write_atomic(options.out / lang.code / f"{material.id}.html", make_html(scale).encode("utf-8"))
     qr = [{"page": pdf.anchors.get(f"qr-{code.contact_id}-{code.action}"), "target": code.target,
            "contact": code.contact_id, "modules": code.modules}
           for part in view.parts.values() for code in part.qr]
@@ -321,7 +328,7 @@ def _refuse_unfinished(unverified: list[str], translate, material: Material, lan
                            material.folder)
 
 
-def write_manifest(out: Path, report: BuildReport) -> None:
+def write_manifest(out: Path, report: BuildReport) -> dict:
     """Merge this build's entries into the manifest; failed outputs keep
     their previous entry (their previous PDF is untouched)."""
     path = out / MANIFEST
@@ -334,7 +341,9 @@ def write_manifest(out: Path, report: BuildReport) -> None:
     for result in report.results:
         if result.entry:
             previous[result.entry["path"]] = result.entry
+    previous = {k: e for k, e in previous.items() if (out / k).exists()}
     failed = sorted(r.path for r in report.failed)
     manifest = {"outputs": [previous[k] for k in sorted(previous)],
                 "failed_last_build": failed}
     write_atomic(path, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return manifest

@@ -8,6 +8,7 @@ is a message naming the file and what to do, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -18,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import spreadsheet, translations as tr
+from . import checks, spreadsheet, translations as tr
 from .build import BuildOptions, build, plan, variants_for
 from .content import Project, load_project
 from .doctor import check_machine
@@ -81,6 +82,19 @@ def parser() -> argparse.ArgumentParser:
                    help="documents rendered at once (default: one per core)")
     b.set_defaults(func=cmd_build)
 
+    c = sub.add_parser("check", help="preflight: validate everything, write nothing")
+    c.add_argument("--json", action="store_true", help="machine-readable report")
+    c.add_argument("--final", action="store_true", help="unverified contacts and unreviewed "
+                   "translations are errors")
+    c.add_argument("--strict", action="store_true", help="exit 1 on warnings")
+    c.add_argument("--max-age", type=int, default=12, metavar="MONTHS",
+                   help="warn when a contact was confirmed longer ago (default 12)")
+    c.set_defaults(func=cmd_check)
+
+    pv = sub.add_parser("preview", help="live preview for designers, on this computer only")
+    pv.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    pv.set_defaults(func=cmd_preview)
+
     sub.add_parser("list", help="show materials, formats and languages").set_defaults(func=cmd_list)
     sub.add_parser("doctor", help="check this machine and say how to fix it").set_defaults(func=cmd_doctor)
 
@@ -125,6 +139,14 @@ def cmd_build(args) -> int:
                            paper=args.paper, allow_fallback=args.allow_fallback,
                            target=args.target, variants=args.variants, sheets=args.sheets,
                            printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs)
+    # The preflight first: a theme error stops everything (every material uses
+    # the theme); errors in one material only fail that material, below.
+    findings = checks.run_checks(project, final=args.final)
+    fatal = [f for f in findings if f.level == "error" and f.group == "theme"]
+    if fatal:
+        show_findings(fatal)
+        return 2
+    warnings = [f for f in findings if f.level == "warning"]
     materials, languages, _ = plan(project, options)
     total = sum(len(variants_for(m, options)) for m in materials) * len(languages)
     started = time.monotonic()
@@ -148,10 +170,53 @@ def cmd_build(args) -> int:
     sheets = [r.entry for r in report.results if r.entry and r.entry["kind"] == "sheet"]
     proofs = sum(1 for e in documents if e["draft"] or e["unverified"])
     out.print(f"built {len(documents)} documents and {len(sheets)} card sheets, "
-              f"failed {len(report.failed)} ({proofs} documents are proofs: draft translation "
-              f"or unverified contact) in {time.monotonic() - started:.1f} s -> {options.out}",
-              highlight=False)
+              f"failed {len(report.failed)}, warnings {len(warnings)} "
+              f"({proofs} documents are proofs: draft translation or unverified contact) "
+              f"in {time.monotonic() - started:.1f} s", highlight=False)
+    if warnings:
+        out.print("warnings: " + "; ".join(escape(f"{f.group} {f.lang}: {f.message}".replace("  ", " "))
+                                           for f in warnings[:3])
+                  + (f"; ... run `check` for all {len(warnings)}" if len(warnings) > 3 else ""),
+                  highlight=False)
+    if report.catalog:
+        out.print(f"catalog: {report.catalog}", highlight=False)
     return report.exit_code
+
+
+def cmd_check(args) -> int:
+    project = load_project(args.root)
+    found = checks.run_checks(project, final=args.final, max_age_months=args.max_age)
+    if args.json:
+        print(json.dumps({"findings": checks.as_json(found),
+                          "errors": sum(f.level == "error" for f in found),
+                          "warnings": sum(f.level == "warning" for f in found)},
+                         indent=2, ensure_ascii=False))
+    else:
+        show_findings(found)
+    return checks.exit_code(found, args.strict)
+
+
+def show_findings(found: list) -> None:
+    """A table grouped by material (or theme, contacts) and language."""
+    if not found:
+        out.print("[green]No problems found.[/]")
+        return
+    table = Table(title="Preflight")
+    for column in ("material", "lang", "level", "check", "message", "where"):
+        table.add_column(column)
+    for f in sorted(found, key=lambda f: (f.group, f.lang, f.level != "error", f.check)):
+        level = "[red]error[/]" if f.level == "error" else "[yellow]warning[/]"
+        table.add_row(escape(f.group), f.lang, level, f.check, escape(f.message), escape(f.where))
+    out.print(table)
+    errors = sum(f.level == "error" for f in found)
+    out.print(f"{errors} error(s), {len(found) - errors} warning(s)")
+
+
+def cmd_preview(args) -> int:
+    from .preview import serve
+    load(args)
+    serve(args.root, args.port)
+    return 0
 
 
 def cmd_list(args) -> int:

@@ -1,0 +1,110 @@
+"""The catalog: `output/index.html`, one page staff can print from.
+
+Every material in every language with a thumbnail of each page (rendered
+from the PDF, not the HTML), what it is, its status, links to the PDF, its
+variants and card sheets, and how to print it. Plain HTML, CSS and a few
+lines of JavaScript for the filters: it works from the file system, offline,
+with the keyboard, and on a phone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import jinja2
+import pypdfium2 as pdfium
+
+from .content import Project
+from .formats import FORMATS, VARIANTS
+from .impose import PRESETS
+from .pdf import write_atomic
+
+THUMB_WIDTH_PX = 220
+INDEX = "index.html"
+
+
+def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
+    """Thumbnails for every office document, then index.html; returns its path."""
+    documents = [e for e in manifest["outputs"] if e["kind"] == "document"]
+    sheets = [e for e in manifest["outputs"] if e["kind"] == "sheet"]
+    for entry in documents:
+        if entry["variant"] == "standard":
+            entry["thumbs"] = thumbnails(out, entry)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.root / "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    html = env.get_template("catalog.html").render(
+        items=catalog_items(project, documents, sheets),
+        languages=[project.languages[c] for c in sorted({e["lang"] for e in documents},
+                                                        key=list(project.languages).index)],
+        materials=[project.materials[m] for m in sorted({e["material"] for e in documents})],
+        mixes=[e for e in sheets if e["lang"] in ("mixed", "")],
+        presets=PRESETS)
+    path = out / INDEX
+    write_atomic(path, html.encode("utf-8"))
+    return path
+
+
+def thumbnails(out: Path, entry: dict) -> list[str]:
+    """PNG of each page, named by the PDF's hash so an unchanged PDF keeps
+    its pictures and a changed one never shows stale ones."""
+    folder = out / "thumbs" / entry["lang"]
+    stem = f"{entry['material']}-{entry['sha256'][:12]}"
+    names = [f"thumbs/{entry['lang']}/{stem}-{n}.png" for n in range(1, entry["pages"] + 1)]
+    if all((out / name).exists() for name in names):
+        return names
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{entry['material']}-*.png"):
+        old.unlink()
+    document = pdfium.PdfDocument(out / entry["path"])
+    try:
+        for page, name in zip(document, names):
+            scale = THUMB_WIDTH_PX / page.get_width()
+            image = page.render(scale=scale).to_pil()
+            tmp = (out / name).with_suffix(".tmp.png")
+            image.save(tmp, optimize=True)
+            tmp.replace(out / name)
+    finally:
+        document.close()
+    return names
+
+
+def catalog_items(project: Project, documents: list[dict], sheets: list[dict]) -> list[dict]:
+    """One item per material and language: the office print with its variants,
+    sheets, status and print instructions."""
+    variants = defaultdict(list)
+    for entry in documents:
+        if entry["variant"] != "standard":
+            variants[(entry["material"], entry["lang"])].append(entry)
+    card_sheets = defaultdict(list)
+    for entry in sheets:
+        card_sheets[(entry["material"], entry["lang"])].append(entry)
+    items = []
+    order = list(project.languages)
+    for entry in sorted((e for e in documents if e["variant"] == "standard"),
+                        key=lambda e: (e["material"], order.index(e["lang"]) if e["lang"] in order else 99)):
+        key = (entry["material"], entry["lang"])
+        lang = project.languages.get(entry["lang"])
+        fmt = FORMATS[entry["format"]]
+        width, height = entry["page_size_pt"]
+        items.append({
+            "entry": entry, "lang": lang, "format": fmt,
+            "size": f"{width / 72:g} x {height / 72:g} in",
+            "status": status_of(entry),
+            "variants": [(VARIANTS[v["variant"]], v) for v in variants[key]],
+            "sheets": [(PRESETS[s["preset"]], s) for s in card_sheets[key]],
+            "id": hashlib.sha1(json.dumps(key).encode()).hexdigest()[:10],
+        })
+    return items
+
+
+def status_of(entry: dict) -> list[tuple[str, str]]:
+    """(css class, words) badges: proof, draft, or ready to print."""
+    badges = []
+    if entry["unverified"]:
+        badges.append(("proof", "Proof: unverified contact (" + ", ".join(entry["unverified"]) + ")"))
+    if entry["draft"]:
+        badges.append(("draft", "Draft translation, not reviewed"))
+    return badges or [("final", "Ready to print")]

