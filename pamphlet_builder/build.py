@@ -55,6 +55,7 @@ class BuildOptions:
     jobs: int = 0                     # worker processes; 0 = one per core
     catalog: bool = True              # write index.html and thumbnails
     keep_html: bool = False           # also write the HTML of each office print (preview)
+    pdfx: str = "x-4"                 # print shops: PDF/X-4, or x-1a for older workflows
 
 
 @dataclass
@@ -71,6 +72,7 @@ class BuildReport:
     results: list[Result] = field(default_factory=list)
     config_errors: list[BuildError] = field(default_factory=list)
     catalog: Path | None = None
+    unchanged: int = 0             # outputs with the same bytes as before
 
     @property
     def failed(self) -> list[Result]:
@@ -279,7 +281,10 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         exc.path = material.text_path if lang.code == SOURCE_LANG else \
             catalog_path(project, lang.code, material.id)
         raise
-    pdf = to_pdf(document, scale, **PDF_OPTIONS.get(variant.name, PDF_OPTIONS.get(fmt.name, {})))
+    pdf_options = PDF_OPTIONS.get(variant.name, PDF_OPTIONS.get(fmt.name, {}))
+    if variant.name == "shop":
+        pdf_options = {"pdf_variant": f"pdf/{options.pdfx}"}
+    pdf = to_pdf(document, scale, **pdf_options)
     data = impose.add_slug_and_marks(pdf.data) if variant.name == "shop" else pdf.data
     rel = output_path(material.id, lang.code, variant)
     if variant.name == "flyer":
@@ -301,7 +306,7 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         "sha256": hashlib.sha256(data).hexdigest(), "builder": __version__,
     }
     if variant.name == "shop":
-        entry["pdf_variant"] = "PDF/X-4"
+        entry["pdf_variant"] = f"PDF/{options.pdfx.upper()}"
         entry["output_intent"] = view.color_profile     # None: no CMYK profile given
         entry["trim_size_pt"] = list(pdf.page_size_pt)
         entry["bleed_pt"] = BLEED_PT
@@ -340,6 +345,8 @@ def write_manifest(out: Path, report: BuildReport) -> dict:
             log.warning("%s was unreadable; writing a new one", path)
     for result in report.results:
         if result.entry:
+            old = previous.get(result.entry["path"])
+            report.unchanged += bool(old and old.get("sha256") == result.entry["sha256"])
             previous[result.entry["path"]] = result.entry
     previous = {k: e for k, e in previous.items() if (out / k).exists()}
     failed = sorted(r.path for r in report.failed)

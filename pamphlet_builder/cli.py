@@ -70,6 +70,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--target", choices=("office", "shop"), default="office",
                    help="office (default): office printer files, variants and card sheets; "
                         "shop: print-shop files with bleed, crop marks, PDF/X-4, CMYK")
+    b.add_argument("--pdfx", choices=("x-4", "x-1a"), default="x-4",
+                   help="with --target shop: PDF/X-4 (default) or X-1a for older workflows")
     b.add_argument("--variant", action="append", default=[], dest="variants",
                    choices=("standard", "photocopy", "large-print", "flyer"),
                    help="build only this variant (repeatable; default: all that apply)")
@@ -138,7 +140,8 @@ def cmd_build(args) -> int:
                            materials=args.material, langs=args.lang, final=args.final,
                            paper=args.paper, allow_fallback=args.allow_fallback,
                            target=args.target, variants=args.variants, sheets=args.sheets,
-                           printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs)
+                           printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs,
+                           pdfx=args.pdfx)
     # The preflight first: a theme error stops everything (every material uses
     # the theme); errors in one material only fail that material, below.
     findings = checks.run_checks(project, final=args.final)
@@ -169,8 +172,9 @@ def cmd_build(args) -> int:
     documents = [r.entry for r in report.results if r.entry and r.entry["kind"] == "document"]
     sheets = [r.entry for r in report.results if r.entry and r.entry["kind"] == "sheet"]
     proofs = sum(1 for e in documents if e["draft"] or e["unverified"])
-    out.print(f"built {len(documents)} documents and {len(sheets)} card sheets, "
-              f"failed {len(report.failed)}, warnings {len(warnings)} "
+    out.print(f"built {len(documents)} documents and {len(sheets)} card sheets "
+              f"({report.unchanged} unchanged), failed {len(report.failed)}, "
+              f"warnings {len(warnings)} "
               f"({proofs} documents are proofs: draft translation or unverified contact) "
               f"in {time.monotonic() - started:.1f} s", highlight=False)
     if warnings:

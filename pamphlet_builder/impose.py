@@ -226,7 +226,9 @@ def _finish(writer: PdfWriter, title: str, lang: str | None = None) -> bytes:
 def add_slug_and_marks(data: bytes) -> bytes:
     """Print-shop file: enlarge each page by a slug beyond WeasyPrint's bleed
     and draw crop marks there at the trim, in registration black."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    reader = PdfReader(io.BytesIO(data))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header       # PDF/X-4 must stay PDF 1.6
     _stable_document_id(writer)
     for page in writer.pages:
         trim = page.trimbox

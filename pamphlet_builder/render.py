@@ -8,6 +8,8 @@ made by `text.render_markdown`, which escapes everything it did not build.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +73,7 @@ class DocumentView:
     contacts: dict[str, ContactView]
     fit_scale: float = 1.0
     variant: str = "standard"
+    modified_iso: str = ""             # SOURCE_DATE_EPOCH if set, else the revision date
     fold_marks: bool = False
     color_profile: str | None = None   # the print shop's CMYK profile (styles/print-shop.icc)
     unverified: list[ContactView] = field(default_factory=list)
@@ -82,6 +85,16 @@ class DocumentView:
     def proof(self) -> bool:
         """A proof is anything not fit to hand out: draft text or unverified contacts."""
         return self.draft or bool(self.unverified)
+
+
+def modified_time(revision: dt.date) -> str:
+    """The PDF's modification date: SOURCE_DATE_EPOCH when a reproducible
+    build sets it, else the material's revision date; never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{revision.isoformat()}T00:00:00Z"
 
 
 def make_environment(root: Path) -> jinja2.Environment:
@@ -163,7 +176,7 @@ def document_view(project: Project, material: Material, lang: Language,
         revision_iso=material.revision.isoformat(),
         page_size=f"{width:.3f}pt {height:.3f}pt", paper=paper, parts=parts, contacts=views,
         unverified=[v for v in views.values() if not v.verified],
-        variant=variant.name,
+        variant=variant.name, modified_iso=modified_time(material.revision),
         color_profile=(SHOP_PROFILE if variant.name == "shop"
                        and (project.root / SHOP_PROFILE).is_file() else None),
         stylesheets=["styles/theme.css", "styles/common.css", f"styles/{material.format.name}.css"]

@@ -159,6 +159,7 @@ def test_print_shop_file_has_bleed_trim_and_marks(scratch):
         assert [float(v) for v in page.trimbox] == [0, 0, 252, 144]
         assert [float(v) for v in page.bleedbox] == [-9, -9, 261, 153]
         assert [float(v) for v in page.mediabox] == [-27, -27, 279, 171]
+    assert reader.pdf_header == "%PDF-1.6"
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b"<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
     if GS_CMYK.exists():
@@ -211,3 +212,21 @@ def test_fold_marks_are_optional(scratch):
     first = PdfReader(scratch.root / "output/en/fold.pdf").pages[0].get_contents().get_data()
     second = PdfReader(scratch.root / "marked/en/fold.pdf").pages[0].get_contents().get_data()
     assert second.count(b" l") >= first.count(b" l") + 4 or len(second) > len(first)
+
+
+def test_print_shop_x1a_for_older_workflows(scratch):
+    scratch.material()
+    report = scratch.build(target="shop", pdfx="x-1a")
+    assert report.exit_code == 0 and report.results[0].entry["pdf_variant"] == "PDF/X-1A"
+    reader = PdfReader(scratch.root / "output/en/test-card.shop.pdf")
+    assert reader.pdf_header == "%PDF-1.4"
+    assert reader.metadata["/GTS_PDFXVersion"] == "PDF/X-1a:2003"
+
+
+def test_source_date_epoch_sets_the_modification_date(scratch, monkeypatch):
+    scratch.material()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")      # 2026-01-01 00:00 UTC
+    scratch.build()
+    reader = PdfReader(scratch.root / "output/en/test-card.pdf")
+    assert reader.metadata["/ModDate"].startswith("D:20260101000000")
+    assert reader.metadata["/CreationDate"].startswith("D:20261127")   # the revision
