@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+import weasyprint
 from babel.messages.catalog import Catalog
 
 from . import __version__, catalog, fonts, impose
@@ -56,6 +57,7 @@ class BuildOptions:
     catalog: bool = True              # write index.html and thumbnails
     keep_html: bool = False           # also write the HTML of each office print (preview)
     pdfx: str = "x-4"                 # print shops: PDF/X-4, or x-1a for older workflows
+    force: bool = False               # rebuild even what is up to date
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Result:
     path: str                      # relative to the output folder
     error: BuildError | None = None
     entry: dict | None = None
+    reused: bool = False           # up to date: its key matched, nothing was rendered
 
 
 @dataclass
@@ -134,16 +137,30 @@ def build(project: Project, options: BuildOptions,
     materials, languages, report.config_errors = plan(project, options)
     if report.config_errors:
         return report
-    jobs = [(material.id, lang.code) for material in materials for lang in languages]
-    workers = min(options.jobs or os.cpu_count() or 1, len(jobs))
+    previous = {} if options.force else read_manifest(options.out)
+    # Plan: which jobs have an output whose key changed? (Cheap: HTML only.)
+    _worker_start(project.root, project)
+    done: dict[tuple[str, str], list[Result]] = {}
+    for material in materials:
+        for lang in languages:
+            job = (material.id, lang.code)
+            planned = _build_job(*job, options, _previous_for(previous, *job), plan_only=True)
+            if planned is not None:
+                done[job] = planned
+    for results in done.values():
+        for result in results:
+            progress(result.path)
+    stale = [(m.id, lang.code) for m in materials for lang in languages
+             if (m.id, lang.code) not in done]
+    workers = min(options.jobs or os.cpu_count() or 1, len(stale))
     if workers > 1:
-        report.results += _build_in_pool(project.root, jobs, options, workers, progress)
+        done.update(_build_in_pool(project.root, stale, options, workers, previous, progress))
     else:
-        _worker_start(project.root, project)
-        for material_id, code in jobs:
-            report.results += _build_job(material_id, code, options, progress)
+        for job in stale:
+            done[job] = _build_job(*job, options, _previous_for(previous, *job), progress=progress)
+    report.results += [r for m in materials for lang in languages for r in done[(m.id, lang.code)]]
     if options.sheets and options.target == "office":
-        report.results += impose.build_sheets(project, options, report, progress)
+        report.results += impose.build_sheets(project, options, report, previous, progress)
     manifest = write_manifest(options.out, report)
     if options.catalog:
         report.catalog = catalog.write_catalog(project, options.out, manifest)
@@ -162,20 +179,37 @@ def _worker_start(root: Path, project: Project | None = None) -> None:
         for domain, messages in source_messages(project).items()})
 
 
-def _build_job(material_id: str, code: str, options: BuildOptions,
-               progress: Callable[[str], None] = lambda _: None) -> list[Result]:
+def _build_job(material_id: str, code: str, options: BuildOptions, previous: dict[str, dict],
+               progress: Callable[[str], None] = lambda _: None,
+               plan_only: bool = False) -> list[Result] | None:
+    """Build one material in one language; with plan_only, None if anything
+    would have to be rendered (the results if it is all up to date or failed)."""
     project = _worker["project"]
-    return build_material(project, project.materials[material_id], project.languages[code],
-                          options, _worker["templates"], _worker["env"], progress)
+    try:
+        return build_material(project, project.materials[material_id], project.languages[code],
+                              options, _worker["templates"], _worker["env"], previous, progress,
+                              plan_only)
+    except _NeedsRendering:
+        return None
 
 
-def _build_pool_job(job: tuple[tuple[str, str], BuildOptions]) -> tuple[tuple[str, str], list[Result]]:
-    (material_id, code), options = job
-    return (material_id, code), _build_job(material_id, code, options)
+class _NeedsRendering(Exception):
+    """Planning found an output whose inputs changed."""
+
+
+def _build_pool_job(job) -> tuple[tuple[str, str], list[Result]]:
+    (material_id, code), options, previous = job
+    return (material_id, code), _build_job(material_id, code, options, previous)
+
+
+def _previous_for(previous: dict[str, dict], material_id: str, code: str) -> dict[str, dict]:
+    return {path: e for path, e in previous.items()
+            if e.get("material") == material_id and e.get("lang") == code}
 
 
 def _build_in_pool(root: Path, jobs: list[tuple[str, str]], options: BuildOptions, workers: int,
-                   progress: Callable[[str], None]) -> list[Result]:
+                   previous: dict[str, dict],
+                   progress: Callable[[str], None]) -> dict[tuple[str, str], list[Result]]:
     """Render in worker processes; results come back in job order whatever
     the order they finish in, so the manifest never depends on timing.
     Workers are replaced after RECYCLE_AFTER jobs: WeasyPrint's memory grows
@@ -185,16 +219,18 @@ def _build_in_pool(root: Path, jobs: list[tuple[str, str]], options: BuildOption
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=_worker_start, initargs=(root,),
                       maxtasksperchild=RECYCLE_AFTER) as pool:
-        for key, results in pool.imap_unordered(_build_pool_job, [(job, options) for job in jobs]):
+        work = [(job, options, _previous_for(previous, *job)) for job in jobs]
+        for key, results in pool.imap_unordered(_build_pool_job, work):
             done[key] = results
             for result in results:
                 progress(result.path)
-    return [result for job in jobs for result in done[job]]
+    return done
 
 
 def build_material(project: Project, material: Material, lang: Language,
                    options: BuildOptions, templates: dict[str, Catalog], env,
-                   progress: Callable[[str], None]) -> list[Result]:
+                   previous: dict[str, dict], progress: Callable[[str], None],
+                   plan_only: bool = False) -> list[Result]:
     """Every variant of one material in one language; failures recorded."""
     results = []
     variants = variants_for(material, options)
@@ -211,7 +247,9 @@ def build_material(project: Project, material: Material, lang: Language,
         progress(rel)
         result = Result(material.id, lang.code, rel)
         try:
-            result.entry = render_variant(project, material, lang, variant, translate, options, env)
+            result.entry = render_variant(project, material, lang, variant, translate, options,
+                                          env, previous.get(rel), plan_only)
+            result.reused = result.entry is previous.get(rel)
         except BuildError as exc:
             exc.path = exc.path or material.folder
             result.error = exc
@@ -253,8 +291,10 @@ def prepare_translation(project: Project, material: Material, lang: Language,
 
 
 def render_variant(project: Project, material: Material, lang: Language, variant: Variant,
-                   translate, options: BuildOptions, env) -> dict:
-    """Render one variant; write its PDF; return its manifest entry."""
+                   translate, options: BuildOptions, env, previous: dict | None = None,
+                   plan_only: bool = False) -> dict:
+    """Render one variant; write its PDF; return its manifest entry. When the
+    previous entry has the same key and its file is intact, return it as is."""
     fmt = material.format
     assert fmt is not None
     view = document_view(project, material, lang, translate, options.paper, variant)
@@ -266,6 +306,12 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         view.fit_scale = scale
         return render_html(env, material.template, view, translate)
 
+    rel = output_path(material.id, lang.code, variant)
+    key = output_key(project, make_html(1.0), view, lang, variant, options)
+    if previous and previous.get("key") == key and file_sha256(options.out / rel) == previous["sha256"]:
+        return previous
+    if plan_only:
+        raise _NeedsRendering(rel)
     try:
         fonts.check_coverage(fonts.visible_text(make_html(1.0)), lang)
     except BuildError as exc:
@@ -286,7 +332,6 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         pdf_options = {"pdf_variant": f"pdf/{options.pdfx}"}
     pdf = to_pdf(document, scale, **pdf_options)
     data = impose.add_slug_and_marks(pdf.data) if variant.name == "shop" else pdf.data
-    rel = output_path(material.id, lang.code, variant)
     if variant.name == "flyer":
         data = impose.two_up(data)
     write_atomic(options.out / rel, data)
@@ -303,7 +348,7 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         "fit_scale": scale, "qr": qr, "unverified": [c.id for c in view.unverified],
         "draft": view.draft, "fallback": list(translate.missing),
         "stale": list(translate.stale), "final": options.final,
-        "sha256": hashlib.sha256(data).hexdigest(), "builder": __version__,
+        "sha256": hashlib.sha256(data).hexdigest(), "builder": __version__, "key": key,
     }
     if variant.name == "shop":
         entry["pdf_variant"] = f"PDF/{options.pdfx.upper()}"
@@ -315,6 +360,42 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         entry["imposed"] = "2-up on letter landscape"
         entry["page_size_pt"] = list(PAPER_PT["letter"][::-1])
     return entry
+
+
+def output_key(project: Project, html: str, view, lang: Language, variant: Variant,
+               options: BuildOptions) -> str:
+    """A hash of everything a document depends on: its HTML (content,
+    translations, contacts, templates, QR codes), the stylesheets and the
+    theme, the CMYK profile, the font files, the options that act after the
+    HTML, and the versions of this builder and of WeasyPrint."""
+    digest = hashlib.sha256()
+    for part in (__version__, weasyprint.__version__, html, variant.name, options.pdfx,
+                 str(options.final), str(options.allow_fallback)):
+        digest.update(part.encode("utf-8") + b"\0")
+    for href in view.stylesheets + ([view.color_profile] if view.color_profile else []):
+        digest.update(href.encode() + b"\0" + (project.root / href).read_bytes())
+    for family in lang.fonts:
+        found = fonts.resolve(family)
+        if found:
+            stat = found[0].stat()
+            digest.update(f"{family}:{found[0]}:{found[1]}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def read_manifest(out: Path) -> dict[str, dict]:
+    """The previous manifest's entries by path ({} when there is none)."""
+    path = out / MANIFEST
+    try:
+        return {e["path"]: e for e in json.loads(path.read_text("utf-8")).get("outputs", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def _refuse_unfinished(unverified: list[str], translate, material: Material, lang: Language) -> None:
@@ -337,16 +418,12 @@ def write_manifest(out: Path, report: BuildReport) -> dict:
     """Merge this build's entries into the manifest; failed outputs keep
     their previous entry (their previous PDF is untouched)."""
     path = out / MANIFEST
-    previous = {}
-    if path.exists():
-        try:
-            previous = {e["path"]: e for e in json.loads(path.read_text("utf-8")).get("outputs", [])}
-        except (ValueError, KeyError, TypeError, AttributeError):
-            log.warning("%s was unreadable; writing a new one", path)
+    previous = read_manifest(out)
     for result in report.results:
         if result.entry:
             old = previous.get(result.entry["path"])
-            report.unchanged += bool(old and old.get("sha256") == result.entry["sha256"])
+            report.unchanged += bool(not result.reused and old
+                                     and old.get("sha256") == result.entry["sha256"])
             previous[result.entry["path"]] = result.entry
     previous = {k: e for k, e in previous.items() if (out / k).exists()}
     failed = sorted(r.path for r in report.failed)

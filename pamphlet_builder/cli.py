@@ -80,6 +80,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--printer", default="default",
                    help="card-sheet calibration from printers.yaml (default: default)")
     b.add_argument("--fold-marks", action="store_true", help="fold marks on tri-folds")
+    b.add_argument("--force", action="store_true", help="rebuild everything, even what is up to date")
     b.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="documents rendered at once (default: one per core)")
     b.set_defaults(func=cmd_build)
@@ -141,7 +142,7 @@ def cmd_build(args) -> int:
                            paper=args.paper, allow_fallback=args.allow_fallback,
                            target=args.target, variants=args.variants, sheets=args.sheets,
                            printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs,
-                           pdfx=args.pdfx)
+                           pdfx=args.pdfx, force=args.force)
     # The preflight first: a theme error stops everything (every material uses
     # the theme); errors in one material only fail that material, below.
     findings = checks.run_checks(project, final=args.final)
@@ -172,8 +173,10 @@ def cmd_build(args) -> int:
     documents = [r.entry for r in report.results if r.entry and r.entry["kind"] == "document"]
     sheets = [r.entry for r in report.results if r.entry and r.entry["kind"] == "sheet"]
     proofs = sum(1 for e in documents if e["draft"] or e["unverified"])
-    out.print(f"built {len(documents)} documents and {len(sheets)} card sheets "
-              f"({report.unchanged} unchanged), failed {len(report.failed)}, "
+    reused = sum(1 for r in report.results if r.reused)
+    out.print(f"{len(documents)} documents and {len(sheets)} card sheets: "
+              f"{len(documents) + len(sheets) - reused} built ({report.unchanged} of them the same "
+              f"bytes as before), {reused} up to date, failed {len(report.failed)}, "
               f"warnings {len(warnings)} "
               f"({proofs} documents are proofs: draft translation or unverified contact) "
               f"in {time.monotonic() - started:.1f} s", highlight=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -295,7 +296,7 @@ def two_up(data: bytes) -> bytes:
 # --- The sheet stage of the build --------------------------------------------
 
 def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
-                 progress: Callable[[str], None]) -> list[Result]:
+                 previous: dict[str, dict], progress: Callable[[str], None]) -> list[Result]:
     """Sheets for every wallet card built in this run, the mixed sheets of
     pamphlets/sheets.yaml, and an alignment sheet per preset."""
     from .build import Result
@@ -312,23 +313,30 @@ def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
             progress(rel)
             results.append(_sheet(options.out, rel, [entry["path"]], preset, nudge,
                                   f"{entry['title']} ({entry['lang']}), {preset.name}",
-                                  entry["material"], entry["lang"]))
+                                  entry["material"], entry["lang"], previous.get(rel)))
     for name, sources in _mixes(project, options, results):
         for preset in PRESETS.values():
             rel = f"sheets/{name}.{preset.name}.pdf"
             progress(rel)
             results.append(_sheet(options.out, rel, sources, preset, nudge, f"{name}, {preset.name}",
-                                  name, "mixed"))
+                                  name, "mixed", previous.get(rel)))
     for preset in PRESETS.values():
         rel = f"sheets/alignment.{preset.name}.pdf"
-        results.append(_alignment(project, options.out, rel, preset, nudge, options.printer))
+        results.append(_alignment(project, options.out, rel, preset, nudge, options.printer,
+                                  previous.get(rel)))
     return results
 
 
 def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge, title: str,
-           material: str, lang: str) -> Result:
-    from .build import Result
+           material: str, lang: str, previous: dict | None) -> Result:
+    from . import __version__
+    from .build import Result, file_sha256
     result = Result(material, lang, rel)
+    key = hashlib.sha256(json.dumps([__version__, preset.name, nudge.front, nudge.back, title] +
+                                    [file_sha256(out / s) for s in sources]).encode()).hexdigest()
+    if previous and previous.get("key") == key and file_sha256(out / rel) == previous["sha256"]:
+        result.entry, result.reused = previous, True
+        return result
     try:
         pages = []
         for source in sources:
@@ -349,7 +357,7 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
                     "lang": lang, "sources": sources, "pages": 2,
                     "page_size_pt": [round(v, 3) for v in preset.size], "stock": preset.stock,
                     "cells": cells, "nudge_pt": {"front": list(nudge.front), "back": list(nudge.back)},
-                    "sha256": hashlib.sha256(data).hexdigest()}
+                    "sha256": hashlib.sha256(data).hexdigest(), "key": key}
     return result
 
 
@@ -389,13 +397,19 @@ def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple
 
 
 def _alignment(project: Project, out: Path, rel: str, preset: Preset, nudge: Nudge,
-               printer: str) -> Result:
+               printer: str, previous: dict | None) -> Result:
     """A test sheet: numbered card outlines with a cross at each centre on
     both sides. Printed duplex on plain paper and held to the light, the
     crosses of each front and back line up when the printer is calibrated."""
-    from .build import Result
+    from . import __version__
+    from .build import Result, file_sha256
     from .pdf import render_document
     result = Result("alignment", "", rel)
+    key = hashlib.sha256(json.dumps([__version__, preset.name, nudge.front, nudge.back,
+                                     printer]).encode()).hexdigest()
+    if previous and previous.get("key") == key and file_sha256(out / rel) == previous["sha256"]:
+        result.entry, result.reused = previous, True
+        return result
     cells = preset.cols * preset.rows
     faces = []
     for number in range(1, cells + 1):
@@ -426,5 +440,5 @@ def _alignment(project: Project, out: Path, rel: str, preset: Preset, nudge: Nud
     result.entry = {"path": rel, "kind": "sheet", "preset": preset.name, "material": "alignment",
                     "lang": "", "sources": [], "pages": 2, "page_size_pt": list(preset.size),
                     "stock": "plain paper", "cells": placed, "printer": printer,
-                    "sha256": hashlib.sha256(data).hexdigest()}
+                    "sha256": hashlib.sha256(data).hexdigest(), "key": key}
     return result

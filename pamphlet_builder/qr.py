@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import qrcode
 import qrcode.constants
@@ -38,6 +39,7 @@ def target_for(contact: Contact, action: str) -> tuple[str, str]:
     return contact.url, contact.url_display
 
 
+@lru_cache(maxsize=256)   # a handful of targets, printed on every material and language
 def make_qr(contact: Contact, spec: QRSpec, fill: str = "#000000") -> QRCode:
     """The SVG code for one QR block; the same input always gives the same SVG.
     `fill` is the ink of the dark modules (always black: dark on light)."""
