@@ -123,11 +123,10 @@ def per_document(project: Path) -> tuple[list, dict]:
 
     def timed(project_, material, lang, variant, *args, **kwargs):
         started = time.perf_counter()
-        try:
-            return original(project_, material, lang, variant, *args, **kwargs)
-        finally:
-            timings.append((material.format.name, SCRIPT_GROUP.get(lang.script, lang.script),
-                            time.perf_counter() - started))
+        entry = original(project_, material, lang, variant, *args, **kwargs)   # planning raises
+        timings.append((material.format.name, SCRIPT_GROUP.get(lang.script, lang.script),
+                        time.perf_counter() - started))
+        return entry
 
     build_module.render_variant = timed
     loaded = load_project(project)

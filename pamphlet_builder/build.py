@@ -31,7 +31,7 @@ from .translations import (CONTACTS, UI, catalog_path, source_messages, template
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
-RECYCLE_AFTER = 12     # jobs per worker process before it is replaced
+RECYCLE_AFTER = 60     # jobs per worker process before it is replaced (memory stays bounded)
 # WeasyPrint options per variant, else per format: tagged PDF/UA handouts for
 # screen readers; PDF/X-4 for print shops.
 PDF_OPTIONS = {

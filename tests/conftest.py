@@ -63,6 +63,28 @@ Call this line: {line.phone}.
 """
 
 
+HANDOUT_META = """\
+title: Test Handout
+format: handout
+revision: 2026-11-27
+parts:
+  intro: {}
+  help:
+    qr:
+      - {contact: site, action: open}
+"""
+
+HANDOUT_TEXT = """\
+<!-- part: intro -->
+# Handout
+
+Some text.
+
+<!-- part: help -->
+## Help
+"""
+
+
 class Scratch:
     """A throwaway project: the real templates and styles, content from strings."""
 

@@ -10,7 +10,7 @@ import sys
 
 from pamphlet_builder.build import BuildOptions, build
 
-from .conftest import CARD_META, CARD_TEXT, ROOT
+from .conftest import CARD_META, CARD_TEXT, HANDOUT_META, HANDOUT_TEXT, ROOT
 from .pdfcheck import page_sizes, page_texts
 
 
@@ -120,24 +120,7 @@ def test_text_that_cannot_fit_fails_naming_the_part(scratch):
 
 
 def test_handout_a4_paper(scratch):
-    scratch.material("test-handout", meta="""\
-        title: Test Handout
-        format: handout
-        revision: 2026-11-27
-        parts:
-          intro: {}
-          help:
-            qr:
-              - {contact: site, action: open}
-        """, text="""\
-        <!-- part: intro -->
-        # Handout
-
-        Some text.
-
-        <!-- part: help -->
-        ## Help
-        """)
+    scratch.material("test-handout", meta=HANDOUT_META, text=HANDOUT_TEXT)
     report = scratch.build(paper="a4")
     assert report.exit_code == 0
     sizes = page_sizes(scratch.root / "output/en/test-handout.pdf")

@@ -7,21 +7,8 @@ import pytest
 
 from pamphlet_builder import translations as tr
 
-from .conftest import CARD_META, CARD_TEXT
+from .conftest import CARD_META, HANDOUT_META, HANDOUT_TEXT
 from .test_translations import fill
-
-HANDOUT_META = """\
-title: Test Handout
-format: handout
-revision: 2026-11-27
-parts:
-  intro: {}
-  help:
-    qr:
-      - {contact: line, action: call}
-"""
-HANDOUT_TEXT = "<!-- part: intro -->\n# Handout\n\nSome text.\n\n<!-- part: help -->\n## Help\n"
-
 
 @pytest.fixture
 def project(scratch):
@@ -48,7 +35,7 @@ def test_one_contact(project):
     contacts = project.root / "pamphlets/contacts.yaml"
     contacts.write_text(contacts.read_text().replace("https://example.org", "https://example.org/new"))
     assert rebuilt(project.build(sheets=True)) == {
-        "en/card-site.pdf", "es/card-site.pdf",
+        "en/card-site.pdf", "es/card-site.pdf", "en/handout.pdf", "es/handout.pdf",   # both print it
         "en/sheets/card-site.avery-5371.pdf", "en/sheets/card-site.letter-10up.pdf",
         "en/sheets/card-site.a4-10up.pdf", "es/sheets/card-site.avery-5371.pdf",
         "es/sheets/card-site.letter-10up.pdf", "es/sheets/card-site.a4-10up.pdf"}

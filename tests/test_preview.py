@@ -45,6 +45,18 @@ def next_event(base: str, timeout: float) -> dict:
     raise AssertionError("no event")
 
 
+def event_after(base: str, change) -> tuple[dict, float]:
+    """Make a change while listening; return the next event and how long it took."""
+    result = {}
+    listener = threading.Thread(target=lambda: result.update(event=next_event(base, 20)))
+    listener.start()
+    time.sleep(0.5)                     # the listener is connected before the change
+    started = time.monotonic()
+    change()
+    listener.join(25)
+    return result["event"], time.monotonic() - started
+
+
 def test_serves_on_loopback_only(preview):
     """The listening socket is bound to 127.0.0.1, read from the kernel's
     table of sockets (no traffic to any other address)."""
@@ -75,16 +87,10 @@ def test_saved_change_rebuilds_and_reloads(preview):
     scratch, base, _ = preview
     get(base + "/view/test-card/en")
     before = get(base + "/png/test-card/en/1.png")[1]
-    result = {}
-    listener = threading.Thread(target=lambda: result.update(event=next_event(base, 20)))
-    listener.start()
-    time.sleep(0.5)
-    started = time.monotonic()
     theme = scratch.root / "styles/theme.css"
-    theme.write_text(theme.read_text().replace("--color-primary: #0b5563;", "--color-primary: #6a1b9a;"))
-    listener.join(25)
-    elapsed = time.monotonic() - started
-    assert result["event"]["errors"] == {}
+    event, elapsed = event_after(base, lambda: theme.write_text(
+        theme.read_text().replace("--color-primary: #0b5563;", "--color-primary: #6a1b9a;")))
+    assert event["errors"] == {}
     assert get(base + "/png/test-card/en/1.png")[1] != before
     print(f"rebuilt and announced in {elapsed:.2f} s")
 
@@ -93,13 +99,9 @@ def test_error_shows_and_last_good_picture_stays(preview):
     scratch, base, _ = preview
     get(base + "/view/test-card/en")
     good = get(base + "/png/test-card/en/1.png")[1]
-    result = {}
-    listener = threading.Thread(target=lambda: result.update(event=next_event(base, 20)))
-    listener.start()
-    time.sleep(0.5)
-    (scratch.root / "pamphlets/test-card/material.yaml").write_text("title: [broken\n")
-    listener.join(25)
-    message = result["event"]["errors"]["test-card/en"]
+    meta = scratch.root / "pamphlets/test-card/material.yaml"
+    event, _ = event_after(base, lambda: meta.write_text("title: [broken\n"))
+    message = event["errors"]["test-card/en"]
     assert "material.yaml:1" in message and "invalid YAML" in message
     assert get(base + "/png/test-card/en/1.png")[1] == good
     assert b"invalid YAML" in get(base + "/view/test-card/en")[1]
