@@ -54,7 +54,7 @@ def import_csv(project: Project, lang: str, path: Path, dry_run: bool = False) -
     """Apply a filled-in CSV to the language's catalogs; see the module doc."""
     report = ImportReport()
     templates = templates_by_domain(project)
-    catalogs = {d: merged_catalog(catalog_path(project, lang, d), lang, t)
+    catalogs = {d: merged_catalog(catalog_path(project, lang, d), lang, t, writable=True)
                 for d, t in templates.items()}
     try:
         rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))

@@ -125,8 +125,26 @@ def read_catalog(path: Path, lang: str) -> Catalog:
         raise ContentError(f"cannot read PO file: {exc}", path) from None
 
 
-def merged_catalog(path: Path, lang: str, template: Catalog) -> Catalog:
-    """The language's catalog updated to the current English (in memory)."""
+_merged: dict[tuple, Catalog] = {}
+
+
+def merged_catalog(path: Path, lang: str, template: Catalog, writable: bool = False) -> Catalog:
+    """The language's catalog updated to the current English (in memory).
+    Cached per process by file state and English: a build asks for the same
+    ui and contacts catalogs once per material. Callers that change the
+    catalog ask for a `writable` copy; readers share the cached one."""
+    try:
+        stat = path.stat()
+        state = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        state = None
+    key = (str(path), lang, state, tuple((m.id, m.context) for m in template))
+    if key not in _merged:
+        _merged[key] = _merge(path, lang, template)
+    return copy.deepcopy(_merged[key]) if writable else _merged[key]
+
+
+def _merge(path: Path, lang: str, template: Catalog) -> Catalog:
     catalog = read_catalog(path, lang) if path.exists() else Catalog(locale=lang.replace("-", "_"))
     catalog.update(copy.deepcopy(template), update_header_comment=False)
     for message in catalog:
@@ -253,7 +271,7 @@ def update(project: Project, langs: list[str] | None = None) -> list[Path]:
     for lang in langs or translated_languages(project)[1:]:
         for domain, template in templates.items():
             path = catalog_path(project, lang, domain)
-            catalog = merged_catalog(path, lang, template)
+            catalog = merged_catalog(path, lang, template, writable=True)
             _set_header(catalog, project, lang)
             write_catalog(catalog, path)
             written.append(path)
@@ -323,7 +341,7 @@ def review(project: Project, lang: str, reviewer: str, domains: list[str] | None
             raise ContentError(f"unknown catalog '{domain}'", translations_dir(project) / lang,
                                hint=f"catalogs: {', '.join(templates)}")
         path = catalog_path(project, lang, domain)
-        catalog = merged_catalog(path, lang, templates[domain])
+        catalog = merged_catalog(path, lang, templates[domain], writable=True)
         for message in catalog:
             if message.id and state_of(message) == "draft":
                 message.user_comments = [c for c in message.user_comments if c != MACHINE_DRAFT]

@@ -11,7 +11,7 @@ import sys
 from pamphlet_builder.checks import contrast, exit_code, run_checks
 from pamphlet_builder.content import load_project
 
-from .conftest import CARD_TEXT, ROOT
+from .conftest import CARD_META, CARD_TEXT, ROOT
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -54,17 +54,7 @@ def test_low_contrast_tiny_type_and_small_qr_are_errors(scratch):
 
 
 def test_old_and_missing_verification(scratch):
-    scratch.material(meta="""\
-        title: Test Card
-        format: wallet-card
-        revision: 2026-11-27
-        parts:
-          front:
-            qr:
-              - {contact: line, action: call}
-          back:
-            contacts: [unsure]
-        """)
+    scratch.material(meta=CARD_META.replace("contacts: [site]", "contacts: [unsure]"))
     contacts = scratch.root / "pamphlets/contacts.yaml"
     contacts.write_text(contacts.read_text().replace("verified: 2026-11-01", "verified: 2024-05-01"))
     findings = run_checks(scratch.project(), today=TODAY)
