@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import multiprocessing
 import os
 from dataclasses import dataclass, field, replace
@@ -29,7 +28,6 @@ from .render import document_view, make_environment, render_html
 from .translations import (CONTACTS, UI, catalog_path, source_messages, template_catalog,
                            translated_languages, translator_for)
 
-log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 RECYCLE_AFTER = 60     # jobs per worker process before it is replaced (memory stays bounded)
 # WeasyPrint options per variant, else per format: tagged PDF/UA handouts for
@@ -308,7 +306,7 @@ def render_variant(project: Project, material: Material, lang: Language, variant
 
     rel = output_path(material.id, lang.code, variant)
     key = output_key(project, make_html(1.0), view, lang, variant, options)
-    if previous and previous.get("key") == key and file_sha256(options.out / rel) == previous["sha256"]:
+    if is_up_to_date(previous, key, options.out / rel):
         return previous
     if plan_only:
         raise _NeedsRendering(rel)
@@ -330,7 +328,7 @@ def render_variant(project: Project, material: Material, lang: Language, variant
     pdf_options = PDF_OPTIONS.get(variant.name, PDF_OPTIONS.get(fmt.name, {}))
     if variant.name == "shop":
         pdf_options = {"pdf_variant": f"pdf/{options.pdfx}"}
-    pdf = to_pdf(document, scale, **pdf_options)
+    pdf = to_pdf(document, **pdf_options)
     data = impose.add_slug_and_marks(pdf.data) if variant.name == "shop" else pdf.data
     if variant.name == "flyer":
         data = impose.two_up(data)
@@ -380,6 +378,12 @@ def output_key(project: Project, html: str, view, lang: Language, variant: Varia
             stat = found[0].stat()
             digest.update(f"{family}:{found[0]}:{found[1]}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def is_up_to_date(previous: dict | None, key: str, path: Path) -> bool:
+    """The previous output has the same key and its file is intact."""
+    return bool(previous and previous.get("key") == key
+                and file_sha256(path) == previous.get("sha256"))
 
 
 def file_sha256(path: Path) -> str | None:

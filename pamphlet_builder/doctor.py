@@ -10,11 +10,10 @@ from __future__ import annotations
 import ctypes.util
 import importlib.metadata
 import shutil
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 from .content import Project
+from .fonts import resolve
 
 PYTHON_PACKAGES = ("weasyprint", "jinja2", "qrcode", "pyyaml", "markdown-it-py",
                    "phonenumbers", "babel", "rich", "pypdfium2", "pypdf", "fonttools")
@@ -58,21 +57,9 @@ def _tool(what: str, command: str, package: str) -> Finding:
     return Finding(what, bool(found), found or "not found", f"sudo apt-get install {package}")
 
 
-def font_file(family: str) -> Path | None:
-    """The file fontconfig uses for a family, or None if it would substitute."""
-    if not shutil.which("fc-match"):
-        return None
-    result = subprocess.run(["fc-match", "-f", "%{family}\n%{file}", family],
-                            capture_output=True, text=True, check=False)
-    lines = result.stdout.splitlines()
-    if len(lines) < 2 or family.lower() not in lines[0].lower():
-        return None
-    return Path(lines[1])
-
-
 def _font(family: str, package: str) -> Finding:
-    path = font_file(family)
-    return Finding(f"font {family}", path is not None, str(path) if path else "not installed",
+    found = resolve(family)
+    return Finding(f"font {family}", found is not None, str(found[0]) if found else "not installed",
                    f"sudo apt-get install {package}")
 
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, DictionaryObject,
                            IndirectObject, NameObject, RectangleObject, StreamObject,
                            TextStringObject)
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     from .build import BuildOptions, BuildReport, Result
     from .content import Project
 
-log = logging.getLogger(__name__)
 
 CARD_PT = (3.5 * PT_PER_IN, 2 * PT_PER_IN)
 SLUG_PT = 0.25 * PT_PER_IN       # room outside the bleed for crop marks
@@ -330,11 +328,11 @@ def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
 def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge, title: str,
            material: str, lang: str, previous: dict | None) -> Result:
     from . import __version__
-    from .build import Result, file_sha256
+    from .build import Result, file_sha256, is_up_to_date
     result = Result(material, lang, rel)
     key = hashlib.sha256(json.dumps([__version__, preset.name, nudge.front, nudge.back, title] +
                                     [file_sha256(out / s) for s in sources]).encode()).hexdigest()
-    if previous and previous.get("key") == key and file_sha256(out / rel) == previous["sha256"]:
+    if is_up_to_date(previous, key, out / rel):
         result.entry, result.reused = previous, True
         return result
     try:
@@ -402,12 +400,12 @@ def _alignment(project: Project, out: Path, rel: str, preset: Preset, nudge: Nud
     both sides. Printed duplex on plain paper and held to the light, the
     crosses of each front and back line up when the printer is calibrated."""
     from . import __version__
-    from .build import Result, file_sha256
+    from .build import Result, is_up_to_date
     from .pdf import render_document
     result = Result("alignment", "", rel)
     key = hashlib.sha256(json.dumps([__version__, preset.name, nudge.front, nudge.back,
                                      printer]).encode()).hexdigest()
-    if previous and previous.get("key") == key and file_sha256(out / rel) == previous["sha256"]:
+    if is_up_to_date(previous, key, out / rel):
         result.entry, result.reused = previous, True
         return result
     cells = preset.cols * preset.rows

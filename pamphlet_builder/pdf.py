@@ -7,7 +7,6 @@ other address, local or remote, stops the render with an error naming it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mimetypes
 import os
@@ -63,11 +62,6 @@ class RenderedPDF:
     pages: int
     page_size_pt: tuple[float, float]
     anchors: dict[str, int] = field(default_factory=dict)   # element id -> page (1-based)
-    fit_scale: float = 1.0
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
 
 def render_document(html: str, root: Path) -> weasyprint.Document:
@@ -169,7 +163,7 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float) -> tupl
         scale = next_scale
 
 
-def to_pdf(document: weasyprint.Document, scale: float, **options) -> RenderedPDF:
+def to_pdf(document: weasyprint.Document, **options) -> RenderedPDF:
     """The PDF bytes and what the manifest needs to know about them."""
     anchors = {}
     for number, page in enumerate(document.pages, start=1):
@@ -179,7 +173,7 @@ def to_pdf(document: weasyprint.Document, scale: float, **options) -> RenderedPD
     first = document.pages[0]
     return RenderedPDF(data=data, pages=len(document.pages),
                        page_size_pt=(round(first.width * 0.75, 3), round(first.height * 0.75, 3)),
-                       anchors=anchors, fit_scale=scale)
+                       anchors=anchors)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -198,7 +198,6 @@ class Translator:
 
     lang: str
     catalogs: dict[str, Catalog]
-    allow_fallback: bool = False
     missing: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     unreviewed_keys: set[str] = field(default_factory=set)
@@ -230,14 +229,14 @@ class Translator:
 
 
 def translator_for(project: Project, lang: str, domains: list[str],
-                   templates: dict[str, Catalog], allow_fallback: bool = False) -> Translator:
+                   templates: dict[str, Catalog]) -> Translator:
     """A Translator over the merged catalogs of the given domains."""
     catalogs = {}
     if lang != SOURCE_LANG:
         for domain in domains:
             catalogs[domain] = merged_catalog(catalog_path(project, lang, domain), lang,
                                               templates[domain])
-    return Translator(lang, catalogs, allow_fallback)
+    return Translator(lang, catalogs)
 
 
 def today() -> str:

@@ -7,7 +7,6 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
