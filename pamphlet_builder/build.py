@@ -8,27 +8,30 @@ PDF stays untouched.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
-from dataclasses import dataclass, field, replace
+import time
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-import weasyprint
 from babel.messages.catalog import Catalog
 
-from . import __version__, catalog, fonts, impose
+from . import __version__, fonts
 from .content import SOURCE_LANG, Language, Material, Project, load_project
 from .errors import BuildError, ContentError, RenderError
 from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
-from .pdf import render_fitting, to_pdf, write_atomic
-from .render import document_view, make_environment, render_html
+from .outputs import (digest, environment_digest, is_up_to_date, read_manifest,
+                      tree_digest, write_atomic, write_manifest)
 from .translations import (CONTACTS, UI, catalog_path, source_messages, template_catalog,
                            translated_languages, translator_for)
 
-MANIFEST = "manifest.json"
+log = logging.getLogger(__name__)
 RECYCLE_AFTER = 60     # jobs per worker process before it is replaced (memory stays bounded)
 # WeasyPrint options per variant, else per format: tagged PDF/UA handouts for
 # screen readers; PDF/X-4 for print shops.
@@ -135,34 +138,103 @@ def build(project: Project, options: BuildOptions,
     materials, languages, report.config_errors = plan(project, options)
     if report.config_errors:
         return report
+    started = time.monotonic()
     previous = {} if options.force else read_manifest(options.out)
-    # Plan: which jobs have an output whose key changed? (Cheap: HTML only.)
-    _worker_start(project.root, project)
+    fingerprints = InputFingerprints(project, options)
+    jobs = [(m, lang) for m in materials for lang in languages]
     done: dict[tuple[str, str], list[Result]] = {}
-    for material in materials:
-        for lang in languages:
-            job = (material.id, lang.code)
-            planned = _build_job(*job, options, _previous_for(previous, *job), plan_only=True)
-            if planned is not None:
-                done[job] = planned
-    for results in done.values():
+    # 1. Jobs whose input files are unchanged: nothing to read or render.
+    # Jobs with no earlier output at all: nothing to compare, render them.
+    # The rest: render their HTML first; an output whose HTML is unchanged is
+    # still reused (a comment, another language's entry, another variant's style).
+    to_plan, to_render = [], []
+    for material, lang in jobs:
+        job = (material.id, lang.code)
+        reused = _unchanged(material, lang, options, previous, fingerprints)
+        if reused is not None:
+            done[job] = reused
+        elif any(output_path(*job, v) in previous for v in variants_for(material, options)):
+            to_plan.append(job)
+        else:
+            to_render.append(job)
+    workers = min(options.jobs or os.cpu_count() or 1, len(to_render) + len(to_plan))
+    with Renderers(project, options, previous, progress, workers) as renderers:
+        renderers.submit(to_render)          # workers start while the rest is planned
+        if to_plan:
+            renderers.load_here()
+            for job in to_plan:
+                planned = _build_job(*job, options, _previous_for(previous, *job), plan_only=True)
+                if planned is None:
+                    to_render.append(job)
+                    renderers.submit([job])
+                else:
+                    done[job] = planned
+        for results in done.values():
+            for result in results:
+                progress(result.path)
+        log.info("planned in %.2f s: %d of %d jobs to render", time.monotonic() - started,
+                 len(to_render), len(jobs))
+        done.update(renderers.results())
+    log.info("documents done at %.2f s", time.monotonic() - started)
+    for (material_id, code), results in done.items():
         for result in results:
-            progress(result.path)
-    stale = [(m.id, lang.code) for m in materials for lang in languages
-             if (m.id, lang.code) not in done]
-    workers = min(options.jobs or os.cpu_count() or 1, len(stale))
-    if workers > 1:
-        done.update(_build_in_pool(project.root, stale, options, workers, previous, progress))
-    else:
-        for job in stale:
-            done[job] = _build_job(*job, options, _previous_for(previous, *job), progress=progress)
-    report.results += [r for m in materials for lang in languages for r in done[(m.id, lang.code)]]
+            if result.entry and not result.error:
+                result.entry = {**result.entry, "inputs": fingerprints.of(material_id, code)}
+    report.results += [r for m, lang in jobs for r in done[(m.id, lang.code)]]
     if options.sheets and options.target == "office":
+        from . import impose
         report.results += impose.build_sheets(project, options, report, previous, progress)
-    manifest = write_manifest(options.out, report)
+        log.info("sheets done at %.2f s", time.monotonic() - started)
+    manifest = _write_manifest(options.out, report)
     if options.catalog:
+        from . import catalog
         report.catalog = catalog.write_catalog(project, options.out, manifest)
+        log.info("catalog done at %.2f s", time.monotonic() - started)
     return report
+
+
+class InputFingerprints:
+    """What each job (one material in one language) is made from, hashed:
+    the environment (builder, libraries, fonts), templates/, styles/, the
+    registry files of pamphlets/, the options, the material's folder and the
+    language's catalogs. Each part is hashed once per build."""
+
+    def __init__(self, project: Project, options: BuildOptions):
+        root = project.root
+        shared = [root / "templates", root / "styles"] + sorted(project.content_dir.glob("*.yaml"))
+        settings = {k: v for k, v in asdict(options).items()
+                    if k not in ("out", "materials", "langs", "jobs", "catalog", "force", "sheets",
+                                 "printer")}
+        self.project = project
+        self.shared = digest(environment_digest(), tree_digest(root, *shared),
+                             json.dumps(settings, sort_keys=True, default=str))
+        self._parts: dict[Path, str] = {}
+
+    def _part(self, folder: Path) -> str:
+        if folder not in self._parts:
+            self._parts[folder] = tree_digest(self.project.root, folder) if folder.exists() else ""
+        return self._parts[folder]
+
+    def of(self, material_id: str, code: str) -> str:
+        material = self.project.materials[material_id]
+        translations = self.project.root / "translations" / code
+        return digest(self.shared, material_id, code, self._part(material.folder),
+                      "" if code == SOURCE_LANG else self._part(translations))
+
+
+def _unchanged(material: Material, lang: Language, options: BuildOptions,
+               previous: dict[str, dict], fingerprints: InputFingerprints) -> list[Result] | None:
+    """The job's previous results, when its inputs are the same and every
+    output is intact; None when it must be planned."""
+    inputs = fingerprints.of(material.id, lang.code)
+    results = []
+    for variant in variants_for(material, options):
+        rel = output_path(material.id, lang.code, variant)
+        entry = previous.get(rel)
+        if not is_up_to_date(entry, inputs, options.out / rel, field="inputs"):
+            return None
+        results.append(Result(material.id, lang.code, rel, entry=entry, reused=True))
+    return results
 
 
 # --- Worker processes: each loads the project, templates and fonts once ----
@@ -171,6 +243,7 @@ _worker: dict = {}
 
 
 def _worker_start(root: Path, project: Project | None = None) -> None:
+    from .render import make_environment
     project = project or load_project(root)
     _worker.update(project=project, env=make_environment(project.root), templates={
         domain: template_catalog(domain, messages)
@@ -197,7 +270,22 @@ class _NeedsRendering(Exception):
 
 def _build_pool_job(job) -> tuple[tuple[str, str], list[Result]]:
     (material_id, code), options, previous = job
-    return (material_id, code), _build_job(material_id, code, options, previous)
+    try:
+        return (material_id, code), _build_job(material_id, code, options, previous)
+    finally:
+        _release_memory()
+
+
+def _release_memory() -> None:
+    """Give freed memory back to the system between jobs. Writing a CJK
+    document reads two 20 MB font collections into memory (WeasyPrint
+    subsets from the whole file); without this a worker keeps about 100 MB
+    more than it needs until it is recycled."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)      # glibc (Debian, Ubuntu)
+    except (OSError, AttributeError):
+        pass
 
 
 def _previous_for(previous: dict[str, dict], material_id: str, code: str) -> dict[str, dict]:
@@ -205,24 +293,64 @@ def _previous_for(previous: dict[str, dict], material_id: str, code: str) -> dic
             if e.get("material") == material_id and e.get("lang") == code}
 
 
-def _build_in_pool(root: Path, jobs: list[tuple[str, str]], options: BuildOptions, workers: int,
-                   previous: dict[str, dict],
-                   progress: Callable[[str], None]) -> dict[tuple[str, str], list[Result]]:
-    """Render in worker processes; results come back in job order whatever
-    the order they finish in, so the manifest never depends on timing.
-    Workers are replaced after RECYCLE_AFTER jobs: WeasyPrint's memory grows
-    across many documents in one process. (multiprocessing.Pool, because
+class Renderers:
+    """Where stale jobs are rendered: here, or in a pool of worker processes
+    when there is enough work to pay for starting them (about a second each:
+    WeasyPrint, fonts). Results are collected in job order whatever the order
+    they finish in, so the manifest never depends on timing. Workers are
+    replaced after RECYCLE_AFTER jobs: WeasyPrint's memory grows across many
+    documents in one process. (multiprocessing.Pool, because
     ProcessPoolExecutor's max_tasks_per_child can deadlock on Python 3.11.)"""
-    done: dict[tuple[str, str], list[Result]] = {}
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_worker_start, initargs=(root,),
-                      maxtasksperchild=RECYCLE_AFTER) as pool:
-        work = [(job, options, _previous_for(previous, *job)) for job in jobs]
-        for key, results in pool.imap_unordered(_build_pool_job, work):
-            done[key] = results
-            for result in results:
-                progress(result.path)
-    return done
+
+    def __init__(self, project: Project, options: BuildOptions, previous: dict[str, dict],
+                 progress: Callable[[str], None], workers: int):
+        self.project, self.options, self.previous, self.progress = project, options, previous, progress
+        self.workers = workers
+        self.pool = None
+        self.pending: list = []         # (job, its result to come from a worker)
+        self.queued: list = []          # jobs not sent to a worker
+        self.loaded_here = False
+
+    def load_here(self) -> None:
+        """Templates and catalogs in this process, for planning or rendering."""
+        if not self.loaded_here:
+            _worker_start(self.project.root, self.project)
+            self.loaded_here = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate() if exc[0] else self.pool.close()
+            self.pool.join()
+
+    def submit(self, jobs: list[tuple[str, str]]) -> None:
+        """Queue jobs; from the second one on, they go to worker processes
+        (one job alone is cheaper here than starting a worker)."""
+        self.queued += jobs
+        if self.pool is None and self.workers > 1 and len(self.queued) > 1:
+            self.pool = multiprocessing.get_context("spawn").Pool(
+                self.workers, initializer=_worker_start, initargs=(self.project.root,),
+                maxtasksperchild=RECYCLE_AFTER)
+        if self.pool is not None:
+            for job in self.queued:
+                work = (job, self.options, _previous_for(self.previous, *job))
+                self.pending.append((job, self.pool.apply_async(_build_pool_job, (work,))))
+            self.queued = []
+
+    def results(self) -> dict[tuple[str, str], list[Result]]:
+        done = {}
+        for job, handle in self.pending:
+            done[job] = handle.get()[1]
+            for result in done[job]:
+                self.progress(result.path)
+        if self.queued:
+            self.load_here()
+        for job in self.queued:
+            done[job] = _build_job(*job, self.options, _previous_for(self.previous, *job),
+                                   progress=self.progress)
+        return done
 
 
 def build_material(project: Project, material: Material, lang: Language,
@@ -293,6 +421,7 @@ def render_variant(project: Project, material: Material, lang: Language, variant
                    plan_only: bool = False) -> dict:
     """Render one variant; write its PDF; return its manifest entry. When the
     previous entry has the same key and its file is intact, return it as is."""
+    from .render import document_view, render_html
     fmt = material.format
     assert fmt is not None
     view = document_view(project, material, lang, translate, options.paper, variant)
@@ -310,6 +439,8 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         return previous
     if plan_only:
         raise _NeedsRendering(rel)
+    from . import impose
+    from .pdf import render_fitting, to_pdf       # WeasyPrint: only when rendering
     try:
         fonts.check_coverage(fonts.visible_text(make_html(1.0)), lang)
     except BuildError as exc:
@@ -357,6 +488,9 @@ def render_variant(project: Project, material: Material, lang: Language, variant
     if variant.name == "flyer":
         entry["imposed"] = "2-up on letter landscape"
         entry["page_size_pt"] = list(PAPER_PT["letter"][::-1])
+    if options.catalog and variant.name == "standard":
+        from .catalog import thumbnails
+        thumbnails(options.out, entry)     # here, in the workers, rather than all at the end
     return entry
 
 
@@ -367,7 +501,7 @@ def output_key(project: Project, html: str, view, lang: Language, variant: Varia
     theme, the CMYK profile, the font files, the options that act after the
     HTML, and the versions of this builder and of WeasyPrint."""
     digest = hashlib.sha256()
-    for part in (__version__, weasyprint.__version__, html, variant.name, options.pdfx,
+    for part in (environment_digest(), html, variant.name, options.pdfx,
                  str(options.final), str(options.allow_fallback)):
         digest.update(part.encode("utf-8") + b"\0")
     for href in view.stylesheets + ([view.color_profile] if view.color_profile else []):
@@ -378,28 +512,6 @@ def output_key(project: Project, html: str, view, lang: Language, variant: Varia
             stat = found[0].stat()
             digest.update(f"{family}:{found[0]}:{found[1]}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
-
-
-def is_up_to_date(previous: dict | None, key: str, path: Path) -> bool:
-    """The previous output has the same key and its file is intact."""
-    return bool(previous and previous.get("key") == key
-                and file_sha256(path) == previous.get("sha256"))
-
-
-def file_sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def read_manifest(out: Path) -> dict[str, dict]:
-    """The previous manifest's entries by path ({} when there is none)."""
-    path = out / MANIFEST
-    try:
-        return {e["path"]: e for e in json.loads(path.read_text("utf-8")).get("outputs", [])}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
 
 
 def _refuse_unfinished(unverified: list[str], translate, material: Material, lang: Language) -> None:
@@ -418,20 +530,11 @@ def _refuse_unfinished(unverified: list[str], translate, material: Material, lan
                            material.folder)
 
 
-def write_manifest(out: Path, report: BuildReport) -> dict:
-    """Merge this build's entries into the manifest; failed outputs keep
-    their previous entry (their previous PDF is untouched)."""
-    path = out / MANIFEST
-    previous = read_manifest(out)
-    for result in report.results:
-        if result.entry:
-            old = previous.get(result.entry["path"])
-            report.unchanged += bool(not result.reused and old
-                                     and old.get("sha256") == result.entry["sha256"])
-            previous[result.entry["path"]] = result.entry
-    previous = {k: e for k, e in previous.items() if (out / k).exists()}
-    failed = sorted(r.path for r in report.failed)
-    manifest = {"outputs": [previous[k] for k in sorted(previous)],
-                "failed_last_build": failed}
-    write_atomic(path, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    return manifest
+def _write_manifest(out: Path, report: BuildReport) -> dict:
+    """The manifest with this build's entries; counts the outputs rebuilt
+    with the same bytes as before."""
+    before = read_manifest(out)
+    entries = [r.entry for r in report.results if r.entry]
+    report.unchanged = sum(1 for r in report.results if r.entry and not r.reused
+                           and before.get(r.path, {}).get("sha256") == r.entry["sha256"])
+    return write_manifest(out, entries, [r.path for r in report.failed])

@@ -11,28 +11,35 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
 import jinja2
-import pypdfium2 as pdfium
 
 from .content import Project
 from .formats import FORMATS, VARIANTS
 from .impose import PRESETS
-from .pdf import write_atomic
+from .outputs import digest, environment_digest, tree_digest, write_atomic
 
 THUMB_WIDTH_PX = 220
 INDEX = "index.html"
 
 
 def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
-    """Thumbnails for every office document, then index.html; returns its path."""
+    """Thumbnails for every office document, then index.html; returns its
+    path. The page is rewritten only when what it shows changed: its key
+    (manifest, content, templates, builder) is kept in the page itself."""
     documents = [e for e in manifest["outputs"] if e["kind"] == "document"]
     sheets = [e for e in manifest["outputs"] if e["kind"] == "sheet"]
     for entry in documents:
         if entry["variant"] == "standard":
             entry["thumbs"] = thumbnails(out, entry)
+    path = out / INDEX
+    key = digest(environment_digest(), json.dumps(manifest, sort_keys=True),
+                 tree_digest(project.root, project.root / "templates", project.content_dir))
+    if _key_of(path) == key:
+        return path
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.root / "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     html = env.get_template("catalog.html").render(
@@ -41,10 +48,20 @@ def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
                                                         key=list(project.languages).index)],
         materials=[project.materials[m] for m in sorted({e["material"] for e in documents})],
         mixes=[e for e in sheets if e["lang"] in ("mixed", "")],
-        presets=PRESETS)
-    path = out / INDEX
+        presets=PRESETS, build_key=key)
     write_atomic(path, html.encode("utf-8"))
     return path
+
+
+def _key_of(index: Path) -> str | None:
+    """The build key written in an existing index.html, if any."""
+    try:
+        with index.open(encoding="utf-8") as handle:
+            head = handle.read(2048)
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r'<meta name="build-key" content="([0-9a-f]+)">', head)
+    return found.group(1) if found else None
 
 
 def thumbnails(out: Path, entry: dict) -> list[str]:
@@ -55,9 +72,12 @@ def thumbnails(out: Path, entry: dict) -> list[str]:
     names = [f"thumbs/{entry['lang']}/{stem}-{n}.png" for n in range(1, entry["pages"] + 1)]
     if all((out / name).exists() for name in names):
         return names
+    import pypdfium2 as pdfium
     folder.mkdir(parents=True, exist_ok=True)
+    mine = re.compile(re.escape(entry["material"]) + r"-[0-9a-f]{12}-\d+\.png")
     for old in folder.glob(f"{entry['material']}-*.png"):
-        old.unlink()
+        if mine.fullmatch(old.name):         # not another material's whose id starts alike
+            old.unlink(missing_ok=True)
     document = pdfium.PdfDocument(out / entry["path"])
     try:
         for page, name in zip(document, names):

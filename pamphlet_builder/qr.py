@@ -5,13 +5,11 @@ call, the https address to open.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import qrcode
 import qrcode.constants
-from qrcode.image.svg import SvgPathImage
 from markupsafe import Markup
 
 from .contacts import Contact
@@ -45,19 +43,31 @@ def make_qr(contact: Contact, spec: QRSpec, fill: str = "#000000") -> QRCode:
     `fill` is the ink of the dark modules (always black: dark on light)."""
     target, label = target_for(contact, spec.action)
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M,
-                         border=QUIET_ZONE_MODULES, box_size=10, image_factory=SvgPathImage)
+                         border=QUIET_ZONE_MODULES)
     code.add_data(target)
     code.make(fit=True)
-    image = code.make_image()
-    svg = image.to_string(encoding="unicode")
-    modules = code.modules_count + 2 * QUIET_ZONE_MODULES
-    # The factory writes a size in mm; drop it so CSS decides the printed size.
-    svg = svg.replace('<?xml version=\'1.0\' encoding=\'UTF-8\'?>\n', "")
-    svg = _strip_size(svg).replace(' id="qr-path"', f' fill="{fill}"')
-    return QRCode(spec.contact, spec.action, target, label, Markup(svg), modules)
+    matrix = code.get_matrix()          # quiet zone included
+    size = len(matrix)
+    # No width or height: CSS decides the printed size.
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {size} {size}" '
+           f'preserveAspectRatio="xMidYMid meet" shape-rendering="crispEdges">'
+           f'<path fill="{fill}" d="{_runs_path(matrix)}"/></svg>')
+    return QRCode(spec.contact, spec.action, target, label, Markup(svg), size)
 
 
-def _strip_size(svg: str) -> str:
-    head, rest = svg.split(">", 1)
-    head = re.sub(r'\s(width|height)="[^"]*"', "", head)
-    return head + ' preserveAspectRatio="xMidYMid meet" shape-rendering="crispEdges">' + rest
+def _runs_path(matrix: list[list[bool]]) -> str:
+    """One rectangle per horizontal run of dark modules, in module units:
+    a third of the path of one square per module (WeasyPrint parses the
+    path of every code on every page), and no hairline seams between modules."""
+    path = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < len(row):
+            if not row[x]:
+                x += 1
+                continue
+            start = x
+            while x < len(row) and row[x]:
+                x += 1
+            path.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+    return "".join(path)

@@ -67,6 +67,17 @@ def test_wallet_cards_are_business_card_size(default_build):
         assert page_sizes(out / entry["path"]) == [(252.0, 144.0), (252.0, 144.0)]
 
 
+def test_wallet_cards_are_small_in_every_script(default_build):
+    """150 KB or less, whatever the script (CJK fonts are re-subset)."""
+    out, manifest = default_build
+    sizes = {e["path"]: (out / e["path"]).stat().st_size
+             for e in documents(manifest) if e["format"] == "wallet-card"}
+    assert len(sizes) >= 26
+    assert {path: size for path, size in sizes.items() if size > 150_000} == {}
+    cjk = [size for path, size in sizes.items() if path.split("/")[0] in ("ko", "ja", "zh-Hant")]
+    assert cjk and max(cjk) <= 60_000, cjk
+
+
 def test_all_fonts_are_embedded(default_build):
     out, manifest = default_build
     for entry in documents(manifest):

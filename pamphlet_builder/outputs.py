@@ -1,0 +1,147 @@
+"""The output folder: atomic writes, the manifest, and what is up to date.
+
+Two keys decide whether an output is rebuilt:
+- its *inputs* fingerprint: a hash of the files it is made from (the
+  material's folder, its language's catalogs, templates, styles, the
+  registry files), the builder's own source, library versions, the fonts
+  installed and the options. Equal: nothing is read or rendered at all.
+- its *output key*: a hash of the HTML it renders from (see build.py).
+  When the inputs changed but the HTML did not (a comment, another
+  language's entry), the PDF is still reused.
+Either way the file must still be the one the manifest describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+
+MANIFEST = "manifest.json"
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+# Libraries whose version changes what is written.
+LIBRARIES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "qrcode", "jinja2", "markdown-it-py",
+             "babel", "phonenumbers", "pypdf", "pypdfium2")
+# Where fontconfig finds fonts and its configuration (Debian/Ubuntu).
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
+             "/etc/fonts")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a failed build
+    never leaves a half-written file or destroys the previous one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)       # mkstemp makes 0600; outputs are for sharing
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def is_up_to_date(previous: dict | None, key: str, path: Path, field: str = "key") -> bool:
+    """The previous output has the same key and its file is intact."""
+    return bool(previous and previous.get(field) == key
+                and file_sha256(path) == previous.get("sha256"))
+
+
+def read_manifest(out: Path) -> dict[str, dict]:
+    """The previous manifest's entries by path ({} when there is none)."""
+    try:
+        return {e["path"]: e for e in json.loads((out / MANIFEST).read_text("utf-8")).get("outputs", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write_manifest(out: Path, entries: list[dict], failed: list[str]) -> dict:
+    """Merge this build's entries into the manifest; failed outputs keep
+    their previous entry (their previous PDF is untouched). Sorted by path,
+    so the file never depends on the order work finished in."""
+    merged = read_manifest(out)
+    merged.update((e["path"], e) for e in entries)
+    merged = {k: e for k, e in merged.items() if (out / k).exists()}
+    manifest = {"outputs": [merged[k] for k in sorted(merged)], "failed_last_build": sorted(failed)}
+    # One output per line: readable, diffable, and much faster to write than
+    # indented JSON (the C encoder does the work).
+    lines = ",\n".join("    " + json.dumps(e, ensure_ascii=False, sort_keys=True)
+                        for e in manifest["outputs"])
+    data = ('{\n  "outputs": [\n' + lines + '\n  ],\n  "failed_last_build": ' +
+            json.dumps(manifest["failed_last_build"], ensure_ascii=False) + "\n}\n").encode("utf-8")
+    if (out / MANIFEST).is_file() and (out / MANIFEST).read_bytes() == data:
+        return manifest           # unchanged: leave the file (and its date) alone
+    write_atomic(out / MANIFEST, data)
+    return manifest
+
+
+# --- Input fingerprints ------------------------------------------------------
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update((part.encode("utf-8") if isinstance(part, str) else part) + b"\0")
+    return h.hexdigest()
+
+
+def tree_digest(root: Path, *paths: Path) -> str:
+    """A hash of the names and bytes of these files, and of every file under
+    these folders (hidden files and editor leftovers skipped)."""
+    h = hashlib.sha256()
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.name.startswith((".", "#")) or file.name.endswith(("~", ".tmp", ".pyc")):
+                continue
+            try:
+                data = file.read_bytes()
+            except OSError:
+                data = b"<unreadable>"
+            h.update(str(file.relative_to(root)).encode() + b"\0" + data + b"\0")
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def environment_digest() -> str:
+    """The builder's own source, the libraries' versions and the installed
+    fonts: a change to any of them can change every output."""
+    package = Path(__file__).parent
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return digest(__version__, tree_digest(package, *sorted(package.glob("*.py"))),
+                  *versions, fontconfig_state(), os.environ.get("SOURCE_DATE_EPOCH", ""))
+
+
+def fontconfig_state() -> str:
+    """Installing, removing or upgrading a font (or fontconfig's settings)
+    changes a folder under these: a hash of their modification times."""
+    seen = []
+    for top in FONT_DIRS:
+        for folder, _, files in os.walk(os.path.expanduser(top)):
+            try:
+                seen.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+                if folder.startswith("/etc/fonts"):
+                    seen += [f"{name}:{os.stat(os.path.join(folder, name)).st_mtime_ns}"
+                             for name in sorted(files)]
+            except OSError:
+                continue
+    return digest(*seen)
