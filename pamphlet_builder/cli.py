@@ -77,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
                    help="build only this variant (repeatable; default: all that apply)")
     b.add_argument("--no-sheets", action="store_false", dest="sheets",
                    help="skip the 10-up card sheets")
+    b.add_argument("--no-catalog", action="store_false", dest="catalog",
+                   help="skip output/index.html and its thumbnails (only the PDFs)")
     b.add_argument("--printer", default="default",
                    help="card-sheet calibration from printers.yaml (default: default)")
     b.add_argument("--fold-marks", action="store_true", help="fold marks on tri-folds")
@@ -142,7 +144,7 @@ def cmd_build(args) -> int:
                            paper=args.paper, allow_fallback=args.allow_fallback,
                            target=args.target, variants=args.variants, sheets=args.sheets,
                            printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs,
-                           pdfx=args.pdfx, force=args.force)
+                           pdfx=args.pdfx, force=args.force, catalog=args.catalog)
     # A theme error stops everything (every material uses the theme); errors
     # in one material only fail that material, below. The rest of the
     # preflight runs beside the build and its warnings are shown at the end.

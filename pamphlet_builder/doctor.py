@@ -16,7 +16,8 @@ from .content import Project
 from .fonts import resolve
 
 PYTHON_PACKAGES = ("weasyprint", "jinja2", "qrcode", "pyyaml", "markdown-it-py",
-                   "phonenumbers", "babel", "rich", "pypdfium2", "pypdf", "fonttools")
+                   "phonenumbers", "babel", "rich", "pypdfium2", "pypdf", "fonttools",
+                   "uharfbuzz", "textstat")
 
 
 @dataclass

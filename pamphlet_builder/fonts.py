@@ -20,8 +20,6 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 from .content import Language
 from .errors import SetupError
 
@@ -47,6 +45,7 @@ def resolve(family: str) -> tuple[Path, int] | None:
 @lru_cache(maxsize=None)
 def codepoints(path: Path, index: int) -> frozenset[int]:
     """Every code point the font maps to a glyph."""
+    from fontTools.ttLib import TTFont
     font = TTFont(path, fontNumber=index, lazy=True)
     try:
         return frozenset(font.getBestCmap() or {})
@@ -178,33 +177,30 @@ def _widths_cids(widths) -> set[int]:
 
 
 def _compact_cff(font_data: bytes, cids: set[int]) -> bytes | None:
-    """A bare CID-keyed CFF with only these glyphs, each under its own CID;
-    None when the font is not CID-keyed or already small."""
+    """A bare CID-keyed CFF with only these glyphs, each under its own CID
+    (HarfBuzz's subsetter keeps a CID-keyed font's CIDs in its charset);
+    None when the font is not CID-keyed, already small, or anything
+    about the result is not as expected."""
     key = hashlib.sha256(font_data + repr(sorted(cids)).encode()).hexdigest()
     if key in _compacted:         # variants of a document use the same glyphs
         return _compacted[key]
-    from fontTools import subset
-    font = TTFont(io.BytesIO(font_data), lazy=True)
-    if "CFF " not in font or len(cids) * 2 > font["maxp"].numGlyphs:
+    import uharfbuzz as hb
+    from fontTools.ttLib import TTFont
+    face = hb.Face(font_data)
+    if len(cids) * 2 > face.glyph_count:
         return None
-    top = font["CFF "].cff.topDictIndex[0]
-    if not hasattr(top, "ROS"):
-        return None               # not CID-keyed: glyph numbers would change
-    for tag in ("hmtx", "vmtx", "vhea", "VORG", "cmap", "post", "name", "OS/2", "hhea"):
-        if tag in font:           # PDF takes metrics from W; only the CFF is kept
-            del font[tag]
-    options = subset.Options()
-    options.retain_gids = False
-    options.notdef_outline = True
-    options.layout_features = []
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=sorted(cids))
-    subsetter.subset(font)
-    if font.getGlyphOrder()[1:] != [f"cid{cid:05d}" for cid in sorted(cids - {0})]:
-        return None               # a glyph lost its CID: keep WeasyPrint's font
-    buffer = io.BytesIO()
-    font["CFF "].cff.compile(buffer, font)
+    request = hb.SubsetInput()
+    request.glyph_set.update(sorted(cids))
+    request.flags = hb.SubsetFlags.NOTDEF_OUTLINE | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+    subset = hb.subset(face, request)
+    if subset is None:
+        return None
+    # Each glyph must still answer to the CID the content streams use.
+    font = TTFont(io.BytesIO(subset.blob.data))
+    if ("CFF " not in font or not hasattr(font["CFF "].cff.topDictIndex[0], "ROS")
+            or font.getGlyphOrder()[1:] != [f"cid{cid:05d}" for cid in sorted(cids - {0})]):
+        return None
     if len(_compacted) > 64:
         _compacted.clear()
-    _compacted[key] = buffer.getvalue()
+    _compacted[key] = bytes(subset.reference_table("CFF ").data)
     return _compacted[key]

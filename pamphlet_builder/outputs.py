@@ -27,8 +27,8 @@ MANIFEST = "manifest.json"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 # Libraries whose version changes what is written.
-LIBRARIES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "qrcode", "jinja2", "markdown-it-py",
-             "babel", "phonenumbers", "pypdf", "pypdfium2")
+LIBRARIES = ("weasyprint", "pydyf", "fonttools", "uharfbuzz", "tinycss2", "qrcode", "jinja2",
+             "markdown-it-py", "babel", "phonenumbers", "pypdf", "pypdfium2")
 # Where fontconfig finds fonts and its configuration (Debian/Ubuntu).
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
              "/etc/fonts")

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import qrcode
-import qrcode.constants
 from markupsafe import Markup
 
 from .contacts import Contact
@@ -41,6 +39,8 @@ def target_for(contact: Contact, action: str) -> tuple[str, str]:
 def make_qr(contact: Contact, spec: QRSpec, fill: str = "#000000") -> QRCode:
     """The SVG code for one QR block; the same input always gives the same SVG.
     `fill` is the ink of the dark modules (always black: dark on light)."""
+    import qrcode                   # here: it brings in Pillow, which a no-op build never needs
+    import qrcode.constants
     target, label = target_for(contact, spec.action)
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M,
                          border=QUIET_ZONE_MODULES)

@@ -106,3 +106,38 @@ def test_check_command_json_and_exit_codes(scratch):
     report = json.loads(broken.stdout)
     assert broken.returncode == 2 and report["errors"] >= 1
     assert any("unknown format 'nope'" in f["message"] for f in report["findings"])
+
+
+def test_preflight_is_remembered_until_a_file_changes(scratch, monkeypatch):
+    from pamphlet_builder import checks
+    scratch.material()
+    first = run_checks(scratch.project(), today=TODAY, remember=True)
+    assert (scratch.root / ".cache/preflight.json").exists()
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("checked again")
+    monkeypatch.setattr(checks, "_run_checks", refuse)
+    assert run_checks(scratch.project(), today=TODAY, remember=True) == first
+    monkeypatch.undo()
+    # An edit, or another day (contacts age), means checking again.
+    monkeypatch.setattr(checks, "check_reading", refuse)
+    text = scratch.root / "pamphlets/test-card/en.md"
+    text.write_text(text.read_text() + "\nOne more line.\n")
+    try:
+        run_checks(scratch.project(), today=TODAY, remember=True)
+    except AssertionError as exc:
+        assert "checked again" in str(exc)
+    else:
+        raise AssertionError("an edited file was not checked again")
+
+
+def test_reading_grades_are_remembered_per_text(scratch):
+    from pamphlet_builder.checks import check_reading
+    scratch.material("long-one", text=CARD_TEXT.replace(
+        "- One short point.", "- " + "We talk about care and help and hope for you. " * 6))
+    grades: dict[str, float] = {}
+    check_reading(scratch.project(), grades)
+    assert len(grades) == 1
+    remembered = {k: 99.0 for k in grades}      # a remembered grade is used as is
+    findings = check_reading(scratch.project(), remembered)
+    assert any("grade 99.0" in f.message for f in findings)

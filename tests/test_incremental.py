@@ -76,3 +76,31 @@ def test_an_altered_or_missing_output_is_rebuilt(project):
 
 def test_force_rebuilds_everything(project):
     assert len(rebuilt(project.build(force=True))) == 6
+
+
+def test_unchanged_inputs_are_not_even_rendered_to_html(project, monkeypatch):
+    """The input fingerprint answers first: no template is rendered at all."""
+    from pamphlet_builder import render
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("HTML rendered for an unchanged job")
+    monkeypatch.setattr(render, "render_html", refuse)
+    assert rebuilt(project.build(sheets=True)) == set()
+
+
+def test_manifest_records_the_inputs_of_each_document(project):
+    import json
+    manifest = json.loads((project.root / "output/manifest.json").read_text("utf-8"))
+    documents = [e for e in manifest["outputs"] if e["kind"] == "document"]
+    assert documents and all(len(e["inputs"]) == 64 and len(e["key"]) == 64 for e in documents)
+    # Same inputs, same fingerprint: both languages of a material differ.
+    by_path = {e["path"]: e["inputs"] for e in documents}
+    assert by_path["en/handout.pdf"] != by_path["es/handout.pdf"]
+
+
+def test_an_edit_that_changes_no_html_renders_nothing(project):
+    """A comment in the material's metadata changes its inputs, so its jobs
+    are planned again, but their HTML (and so their PDFs) stay."""
+    meta = project.root / "pamphlets/handout/material.yaml"
+    meta.write_text(meta.read_text() + "# checked with the clinic, 2026-11-27\n")
+    assert rebuilt(project.build()) == set()
