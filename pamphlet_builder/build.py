@@ -185,9 +185,11 @@ def build(project: Project, options: BuildOptions,
         from . import impose
         report.results += impose.build_sheets(project, options, report, previous, progress)
         log.info("sheets done at %.2f s", time.monotonic() - started)
-    manifest = _write_manifest(options.out, report)
     if options.catalog:
         from . import catalog
+        catalog.add_thumbnails(options.out, [r.entry for r in report.results if r.entry])
+    manifest = _write_manifest(options.out, report, project if options.catalog else None)
+    if options.catalog:
         report.catalog = catalog.write_catalog(project, options.out, manifest)
         log.info("catalog done at %.2f s", time.monotonic() - started)
     return report
@@ -489,8 +491,8 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         entry["imposed"] = "2-up on letter landscape"
         entry["page_size_pt"] = list(PAPER_PT["letter"][::-1])
     if options.catalog and variant.name == "standard":
-        from .catalog import thumbnails
-        thumbnails(options.out, entry)     # here, in the workers, rather than all at the end
+        from .catalog import thumbnails    # here, in the workers, rather than all at the end
+        entry["thumbs"] = thumbnails(options.out, entry)
     return entry
 
 
@@ -530,11 +532,17 @@ def _refuse_unfinished(unverified: list[str], translate, material: Material, lan
                            material.folder)
 
 
-def _write_manifest(out: Path, report: BuildReport) -> dict:
-    """The manifest with this build's entries; counts the outputs rebuilt
-    with the same bytes as before."""
+def _write_manifest(out: Path, report: BuildReport, project: Project | None) -> dict:
+    """The manifest with this build's entries (and the catalog's key, when
+    there is a catalog); counts the outputs rebuilt with the same bytes."""
     before = read_manifest(out)
     entries = [r.entry for r in report.results if r.entry]
     report.unchanged = sum(1 for r in report.results if r.entry and not r.reused
                            and before.get(r.path, {}).get("sha256") == r.entry["sha256"])
-    return write_manifest(out, entries, [r.path for r in report.failed])
+    key = None
+    if project is not None:
+        from .catalog import catalog_key
+
+        def key(outputs: list[dict]) -> str:
+            return catalog_key(project, outputs)
+    return write_manifest(out, entries, [r.path for r in report.failed], key)

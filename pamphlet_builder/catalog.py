@@ -26,18 +26,29 @@ THUMB_WIDTH_PX = 220
 INDEX = "index.html"
 
 
+def add_thumbnails(out: Path, entries: list[dict]) -> None:
+    """Record the page pictures of each office print in its manifest entry,
+    drawing those that are missing (the workers draw most as they go)."""
+    for entry in entries:
+        if entry.get("kind") == "document" and entry.get("variant") == "standard":
+            entry["thumbs"] = thumbnails(out, entry)
+
+
+def catalog_key(project: Project, outputs: list[dict]) -> str:
+    """What the page shows: the manifest's outputs, the content, the
+    templates and the builder."""
+    return digest(environment_digest(), json.dumps(outputs, sort_keys=True),
+                  tree_digest(project.root, project.root / "templates", project.content_dir))
+
+
 def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
-    """Thumbnails for every office document, then index.html; returns its
-    path. The page is rewritten only when what it shows changed: its key
-    (manifest, content, templates, builder) is kept in the page itself."""
+    """index.html, unless the one there already shows this manifest (its key
+    is written in the page itself); returns its path."""
     documents = [e for e in manifest["outputs"] if e["kind"] == "document"]
     sheets = [e for e in manifest["outputs"] if e["kind"] == "sheet"]
-    for entry in documents:
-        if entry["variant"] == "standard":
-            entry["thumbs"] = thumbnails(out, entry)
+    add_thumbnails(out, documents)
     path = out / INDEX
-    key = digest(environment_digest(), json.dumps(manifest, sort_keys=True),
-                 tree_digest(project.root, project.root / "templates", project.content_dir))
+    key = manifest.get("catalog", {}).get("key") or catalog_key(project, manifest["outputs"])
     if _key_of(path) == key:
         return path
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.root / "templates"),

@@ -166,7 +166,9 @@ def cmd_build(args) -> int:
             progress.advance(task)
 
         report = build(project, options, step)
+    waited = time.monotonic()
     warnings = [f for f in preflight() if f.level == "warning"]
+    logging.getLogger(__name__).info("preflight waited for: %.2f s", time.monotonic() - waited)
     for error in report.config_errors:
         err.print(f"[bold red]error:[/] {escape(error.format(project.root))}", highlight=False)
     for result in report.failed:

@@ -20,6 +20,7 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 
@@ -70,20 +71,26 @@ def read_manifest(out: Path) -> dict[str, dict]:
         return {}
 
 
-def write_manifest(out: Path, entries: list[dict], failed: list[str]) -> dict:
+def write_manifest(out: Path, entries: list[dict], failed: list[str],
+                   catalog_key: Callable[[list[dict]], str] | None = None) -> dict:
     """Merge this build's entries into the manifest; failed outputs keep
     their previous entry (their previous PDF is untouched). Sorted by path,
-    so the file never depends on the order work finished in."""
+    so the file never depends on the order work finished in. With
+    `catalog_key`, it also records the key of index.html for these outputs."""
     merged = read_manifest(out)
     merged.update((e["path"], e) for e in entries)
     merged = {k: e for k, e in merged.items() if (out / k).exists()}
-    manifest = {"outputs": [merged[k] for k in sorted(merged)], "failed_last_build": sorted(failed)}
+    manifest: dict = {"outputs": [merged[k] for k in sorted(merged)],
+                      "failed_last_build": sorted(failed)}
+    if catalog_key is not None:
+        manifest["catalog"] = {"path": "index.html", "key": catalog_key(manifest["outputs"])}
     # One output per line: readable, diffable, and much faster to write than
     # indented JSON (the C encoder does the work).
     lines = ",\n".join("    " + json.dumps(e, ensure_ascii=False, sort_keys=True)
                         for e in manifest["outputs"])
-    data = ('{\n  "outputs": [\n' + lines + '\n  ],\n  "failed_last_build": ' +
-            json.dumps(manifest["failed_last_build"], ensure_ascii=False) + "\n}\n").encode("utf-8")
+    data = ('{\n  "outputs": [\n' + lines + '\n  ],\n' +
+            "".join(f'  "{name}": {json.dumps(manifest[name], ensure_ascii=False)},\n'
+                    for name in manifest if name != "outputs").rstrip(",\n") + "\n}\n").encode("utf-8")
     if (out / MANIFEST).is_file() and (out / MANIFEST).read_bytes() == data:
         return manifest           # unchanged: leave the file (and its date) alone
     write_atomic(out / MANIFEST, data)

@@ -104,3 +104,27 @@ def test_an_edit_that_changes_no_html_renders_nothing(project):
     meta = project.root / "pamphlets/handout/material.yaml"
     meta.write_text(meta.read_text() + "# checked with the clinic, 2026-11-27\n")
     assert rebuilt(project.build()) == set()
+
+
+def test_catalog_and_thumbnails_are_keyed_too(project):
+    import json
+    out = project.root / "output"
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    key = manifest["catalog"]["key"]
+    index = out / "index.html"
+    assert f'<meta name="build-key" content="{key}">' in index.read_text("utf-8")
+    thumbs = [t for e in manifest["outputs"] if e["kind"] == "document" for t in e["thumbs"]]
+    assert thumbs and all((out / t).is_file() for t in thumbs)
+    written = index.stat().st_mtime_ns
+    project.build(sheets=True)                       # nothing changed: the page is left alone
+    assert index.stat().st_mtime_ns == written
+    po = project.root / "translations/es/card-line.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Un punto corto."',
+                                                         'msgstr "Un punto muy corto."'),
+                  encoding="utf-8")
+    project.build(sheets=True)
+    changed = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert changed["catalog"]["key"] != key
+    assert f'content="{changed["catalog"]["key"]}"' in index.read_text("utf-8")
+    card = next(e for e in changed["outputs"] if e["path"] == "es/card-line.pdf")
+    assert all(card["sha256"][:12] in t for t in card["thumbs"])     # named by the new PDF
