@@ -134,3 +134,33 @@ def colored_pixels(path: Path, dpi: int = 40) -> float:
         return colored / total
     finally:
         document.close()
+
+
+PROOF_STRIPS = ("NOT FOR DISTRIBUTION", "DRAFT TRANSLATION")
+
+
+def text_under_proof_strips(path: Path) -> list[tuple[int, str]]:
+    """(page, text) of any text drawn where a proof strip is: a strip must
+    never cover the words of the page."""
+    document = pdfium.PdfDocument(path)
+    found = []
+    try:
+        for number, page in enumerate(document, start=1):
+            textpage = page.get_textpage()
+            segments = []
+            for i in range(textpage.count_rects()):
+                rect = textpage.get_rect(i)
+                segments.append((rect, textpage.get_text_bounded(*rect).strip()))
+            strips = [r for r, text in segments if any(s in text for s in PROOF_STRIPS)]
+            for rect, text in segments:
+                if not text or any(s in text for s in PROOF_STRIPS) or rect in strips:
+                    continue
+                left, bottom, right, top = rect
+                for s_left, s_bottom, s_right, s_top in strips:
+                    overlap = min(top, s_top) - max(bottom, s_bottom)
+                    if overlap > 1.0 and min(right, s_right) > max(left, s_left):
+                        found.append((number, text))
+                        break
+    finally:
+        document.close()
+    return found

@@ -12,7 +12,7 @@ from pamphlet_builder.formats import FORMATS, PAPER_PT, VARIANTS
 
 from .conftest import ROOT
 from .pdfcheck import (colored_pixels, font_sizes, line_edges, notdef_glyphs, page_sizes,
-                       page_texts, qr_codes,
+                       page_texts, qr_codes, text_under_proof_strips,
                        unembedded_fonts)
 
 PROJECT = load_project(ROOT)
@@ -141,6 +141,16 @@ def test_proofs_say_so_on_the_page(default_build):
             lines = " ".join(page_texts(out / entry["path"])).splitlines()
             assert any({"DRAFT", "TRANSLATION", "NOT", "REVIEWED"} <= set(line.split())
                        for line in lines), entry["path"]
+
+
+def test_proof_strips_never_cover_text(default_build):
+    """Two strips (draft translation, unverified contact) at large-print size
+    once covered the first line of page 2."""
+    out, manifest = default_build
+    covered = {e["path"]: text_under_proof_strips(out / e["path"])
+               for e in documents(manifest) if e["draft"] or e["unverified"]}
+    assert len(covered) > 100
+    assert {path: found for path, found in covered.items() if found} == {}
 
 
 def test_footer_names_material_language_and_revision(default_build):
