@@ -329,8 +329,8 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
            material: str, lang: str, previous: dict | None) -> Result:
     from .build import Result
     result = Result(material, lang, rel)
-    key = hashlib.sha256(json.dumps([environment_digest(), preset.name, nudge.front, nudge.back, title] +
-                                    [file_sha256(out / s) for s in sources]).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps([environment_digest(), preset.name, nudge.front, nudge.back,
+                                     title] + [file_sha256(out / s) for s in sources]).encode()).hexdigest()
     if is_up_to_date(previous, key, out / rel):
         result.entry, result.reused = previous, True
         return result
