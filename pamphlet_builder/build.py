@@ -185,13 +185,13 @@ def build(project: Project, options: BuildOptions,
         from . import impose
         report.results += impose.build_sheets(project, options, report, previous, progress)
         log.info("sheets done at %.2f s", time.monotonic() - started)
-    if options.catalog:
-        from . import catalog
-        catalog.add_thumbnails(options.out, [r.entry for r in report.results if r.entry])
-    manifest = _write_manifest(options.out, report, project if options.catalog else None)
-    if options.catalog:
-        report.catalog = catalog.write_catalog(project, options.out, manifest)
-        log.info("catalog done at %.2f s", time.monotonic() - started)
+    if not options.catalog:
+        _write_manifest(options.out, report, None)
+        return report
+    from . import catalog
+    manifest = _write_manifest(options.out, report, catalog.manifest_fields(project, options.out))
+    report.catalog = catalog.write_catalog(project, options.out, manifest)
+    log.info("catalog done at %.2f s", time.monotonic() - started)
     return report
 
 
@@ -542,17 +542,12 @@ def _refuse_unfinished(unverified: list[str], translate, material: Material, lan
                            material.folder)
 
 
-def _write_manifest(out: Path, report: BuildReport, project: Project | None) -> dict:
+def _write_manifest(out: Path, report: BuildReport,
+                    catalog_fields: Callable[[list[dict]], str] | None) -> dict:
     """The manifest with this build's entries (and the catalog's key, when
     there is a catalog); counts the outputs rebuilt with the same bytes."""
     before = read_manifest(out)
     entries = [r.entry for r in report.results if r.entry]
     report.unchanged = sum(1 for r in report.results if r.entry and not r.reused
                            and before.get(r.path, {}).get("sha256") == r.entry["sha256"])
-    key = None
-    if project is not None:
-        from .catalog import catalog_key
-
-        def key(outputs: list[dict]) -> str:
-            return catalog_key(project, outputs)
-    return write_manifest(out, entries, [r.path for r in report.failed], key)
+    return write_manifest(out, entries, [r.path for r in report.failed], catalog_fields)

@@ -14,6 +14,7 @@ import json
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 
@@ -26,12 +27,16 @@ THUMB_WIDTH_PX = 220
 INDEX = "index.html"
 
 
-def add_thumbnails(out: Path, entries: list[dict]) -> None:
-    """Record the page pictures of each office print in its manifest entry,
-    drawing those that are missing (the workers draw most as they go)."""
-    for entry in entries:
-        if entry.get("kind") == "document" and entry.get("variant") == "standard":
-            entry["thumbs"] = thumbnails(out, entry)
+def manifest_fields(project: Project, out: Path) -> Callable[[list[dict]], str]:
+    """For the manifest, once it holds every output: each office print's
+    page pictures (drawing those the workers did not) recorded in its entry,
+    and the key of the catalog page that shows them."""
+    def fields(outputs: list[dict]) -> str:
+        for entry in outputs:
+            if entry["kind"] == "document" and entry["variant"] == "standard":
+                entry["thumbs"] = thumbnails(out, entry)
+        return catalog_key(project, outputs)
+    return fields
 
 
 def catalog_key(project: Project, outputs: list[dict]) -> str:
@@ -46,9 +51,8 @@ def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
     is written in the page itself); returns its path."""
     documents = [e for e in manifest["outputs"] if e["kind"] == "document"]
     sheets = [e for e in manifest["outputs"] if e["kind"] == "sheet"]
-    add_thumbnails(out, documents)
     path = out / INDEX
-    key = manifest.get("catalog", {}).get("key") or catalog_key(project, manifest["outputs"])
+    key = manifest["catalog"]["key"]       # thumbnails and key: recorded by manifest_fields
     if _key_of(path) == key:
         return path
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.root / "templates"),

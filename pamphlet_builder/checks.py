@@ -9,6 +9,7 @@ same checks first and reports the warnings.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.metadata
 import json
 import multiprocessing
@@ -206,6 +207,7 @@ def check_reading(project: Project, grades: dict[str, float] | None = None) -> l
     return findings
 
 
+@functools.cache
 def _textstat_version() -> str:
     return importlib.metadata.version("textstat")
 

@@ -72,18 +72,19 @@ def read_manifest(out: Path) -> dict[str, dict]:
 
 
 def write_manifest(out: Path, entries: list[dict], failed: list[str],
-                   catalog_key: Callable[[list[dict]], str] | None = None) -> dict:
+                   catalog_fields: Callable[[list[dict]], str] | None = None) -> dict:
     """Merge this build's entries into the manifest; failed outputs keep
     their previous entry (their previous PDF is untouched). Sorted by path,
     so the file never depends on the order work finished in. With
-    `catalog_key`, it also records the key of index.html for these outputs."""
+    `catalog_fields` (catalog.manifest_fields), the entries get their page
+    pictures and the manifest the key of index.html for these outputs."""
     merged = read_manifest(out)
     merged.update((e["path"], e) for e in entries)
     merged = {k: e for k, e in merged.items() if (out / k).exists()}
     manifest: dict = {"outputs": [merged[k] for k in sorted(merged)],
                       "failed_last_build": sorted(failed)}
-    if catalog_key is not None:
-        manifest["catalog"] = {"path": "index.html", "key": catalog_key(manifest["outputs"])}
+    if catalog_fields is not None:
+        manifest["catalog"] = {"path": "index.html", "key": catalog_fields(manifest["outputs"])}
     # One output per line: readable, diffable, and much faster to write than
     # indented JSON (the C encoder does the work).
     lines = ",\n".join("    " + json.dumps(e, ensure_ascii=False, sort_keys=True)
