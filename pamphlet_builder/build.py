@@ -9,6 +9,7 @@ PDF stays untouched.
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 import gc
 import hashlib
 import json
@@ -22,14 +23,14 @@ from typing import Callable
 
 from babel.messages.catalog import Catalog
 
-from . import __version__, fonts
+from . import __version__, audit, fonts
 from .content import SOURCE_LANG, Language, Material, Project, load_project
 from .errors import BuildError, ContentError, RenderError
 from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
 from .outputs import (digest, environment_digest, is_up_to_date, read_manifest,
                       tree_digest, write_atomic, write_manifest)
-from .translations import (CONTACTS, UI, catalog_path, source_messages, template_catalog,
-                           translated_languages, translator_for)
+from .translations import (CONTACT_FIELDS, CONTACTS, UI, broken_entries, catalog_path,
+                           source_messages, template_catalog, translated_languages, translator_for)
 
 log = logging.getLogger(__name__)
 RECYCLE_AFTER = 60     # jobs per worker process before it is replaced (memory stays bounded)
@@ -59,6 +60,7 @@ class BuildOptions:
     keep_html: bool = False           # also write the HTML of each office print (preview)
     pdfx: str = "x-4"                 # print shops: PDF/X-4, or x-1a for older workflows
     force: bool = False               # rebuild even what is up to date
+    max_age_months: int = 12          # --final: contacts confirmed longer ago are refused
 
 
 @dataclass
@@ -183,7 +185,8 @@ def build(project: Project, options: BuildOptions,
     report.results += [r for m, lang in jobs for r in done[(m.id, lang.code)]]
     if options.sheets and options.target == "office":
         from . import impose
-        report.results += impose.build_sheets(project, options, report, previous, progress)
+        report.results += impose.build_sheets(project, options, report, previous, progress,
+                                              _card_problems(project, report, previous, fingerprints))
         log.info("sheets done at %.2f s", time.monotonic() - started)
     if not options.catalog:
         _write_manifest(options.out, report, None)
@@ -193,6 +196,30 @@ def build(project: Project, options: BuildOptions,
     report.catalog = catalog.write_catalog(project, options.out, manifest)
     log.info("catalog done at %.2f s", time.monotonic() - started)
     return report
+
+
+def _card_problems(project: Project, report: BuildReport, previous: dict[str, dict],
+                   fingerprints: InputFingerprints) -> Callable[[str], str | None]:
+    """Why a card on disk may not go on a sheet (None when it is current):
+    a sheet never mixes a card that failed, or is out of date, with new ones."""
+    built = {r.path: r for r in report.results}
+
+    def problem(path: str) -> str | None:
+        if path in built:
+            error = built[path].error
+            return f"it failed to rebuild ({error.message.splitlines()[0]})" if error else None
+        entry = previous.get(path)
+        if entry is None:
+            return "it has not been built"
+        if entry.get("out_of_date"):
+            return "its last build failed"
+        if entry.get("material") not in project.materials or entry.get("lang") not in project.languages:
+            return "its material or language no longer exists"
+        if entry.get("inputs") != fingerprints.of(entry["material"], entry["lang"]):
+            return (f"it is out of date (build it with --material {entry['material']} "
+                    f"--lang {entry['lang']})")
+        return None
+    return problem
 
 
 class InputFingerprints:
@@ -206,7 +233,7 @@ class InputFingerprints:
         shared = [root / "templates", root / "styles"] + sorted(project.content_dir.glob("*.yaml"))
         settings = {k: v for k, v in asdict(options).items()
                     if k not in ("out", "materials", "langs", "jobs", "catalog", "force", "sheets",
-                                 "printer")}
+                                 "printer", "variants")}
         self.project = project
         self.shared = digest(environment_digest(), tree_digest(root, *shared),
                              json.dumps(settings, sort_keys=True, default=str))
@@ -405,6 +432,7 @@ def prepare_translation(project: Project, material: Material, lang: Language,
     """The language's Translator, after the checks that stop every variant:
     missing entries (without --allow-fallback) and, with --final, drafts."""
     translate = translator_for(project, lang.code, [UI, CONTACTS, material.id], templates)
+    _refuse_broken_entries(project, material, lang, translate)
     for message in templates[UI]:             # every UI word counts toward draft state
         if message.id:
             translate(UI, message.context, message.id)
@@ -423,9 +451,27 @@ def prepare_translation(project: Project, material: Material, lang: Language,
                            f"{shown}{more}", catalog_path(project, lang.code, material.id),
                            hint="translate them, or build with --allow-fallback to print English there")
     if options.final:
-        unverified = [cid for cid in material.contact_ids() if project.contacts[cid].verified is None]
-        _refuse_unfinished(unverified, translate, material, lang)
+        _refuse_unfinished(project, material, lang, translate, options)
     return translate
+
+
+def _refuse_broken_entries(project: Project, material: Material, lang: Language,
+                           translate) -> None:
+    """Every entry this material prints, held to the translation rules before
+    anything renders: a broken one fails this language's material, by name."""
+    if lang.code == SOURCE_LANG:
+        return
+    printed_contacts = {f"{cid}.{fld}" for cid in material.contact_ids() for fld in CONTACT_FIELDS}
+    broken = []
+    for domain, only in ((material.id, None), (CONTACTS, printed_contacts), (UI, None)):
+        broken += broken_entries(project, lang.code, domain, translate.catalogs[domain], only)
+    if len(broken) == 1:
+        raise broken[0]
+    if broken:
+        raise ContentError(f"{len(broken)} {lang.code} entries break the translation rules:\n" +
+                           "\n".join("  " + e.format(project.root) for e in broken),
+                           catalog_path(project, lang.code, material.id),
+                           hint="fix each msgstr named above, then build again")
 
 
 def render_variant(project: Project, material: Material, lang: Language, variant: Variant,
@@ -439,6 +485,7 @@ def render_variant(project: Project, material: Material, lang: Language, variant
     view = document_view(project, material, lang, translate, options.paper, variant)
     view.draft = translate.draft
     view.fold_marks = options.fold_marks
+    view.final = options.final
     theme = (project.root / "styles" / "theme.css").read_text(encoding="utf-8")
 
     def make_html(scale: float) -> str:
@@ -475,18 +522,26 @@ def render_variant(project: Project, material: Material, lang: Language, variant
     data = impose.add_slug_and_marks(pdf.data) if variant.name == "shop" else pdf.data
     if variant.name == "flyer":
         data = impose.two_up(data)
-    write_atomic(options.out / rel, data)
-    if options.keep_html and variant.name == "standard":
-        write_atomic(options.out / lang.code / f"{material.id}.html", make_html(scale).encode("utf-8"))
     qr = [{"page": pdf.anchors.get(f"qr-{code.contact_id}-{code.action}"), "target": code.target,
            "contact": code.contact_id, "modules": code.modules}
           for part in view.parts.values() for code in part.qr]
+    try:
+        printed = audit.audit_pdf(
+            data, audit.allowed_for([project.contacts[c] for c in material.contact_ids()]),
+            [audit.QRTarget(q["page"] or 0, q["target"]) for q in qr])
+    except RenderError as exc:
+        exc.path = options.out / rel
+        raise
+    write_atomic(options.out / rel, data)
+    if options.keep_html and variant.name == "standard":
+        write_atomic(options.out / lang.code / f"{material.id}.html", make_html(scale).encode("utf-8"))
     entry = {
         "path": rel, "kind": "document", "material": material.id, "lang": lang.code,
         "format": fmt.name, "variant": variant.name, "title": view.title_plain,
         "revision": view.revision_iso, "pages": pdf.pages, "page_size_pt": list(pdf.page_size_pt),
         "paper": (variant.paper or options.paper) if fmt.fixed_size_pt is None else None,
-        "fit_scale": scale, "qr": qr, "unverified": [c.id for c in view.unverified],
+        "fit_scale": scale, "qr": qr, "printed": printed,
+        "unverified": [c.id for c in view.unverified],
         "draft": view.draft, "fallback": list(translate.missing),
         "stale": list(translate.stale), "final": options.final,
         "sha256": hashlib.sha256(data).hexdigest(), "builder": __version__, "key": key,
@@ -526,11 +581,26 @@ def output_key(project: Project, html: str, view, lang: Language, variant: Varia
     return digest.hexdigest()
 
 
-def _refuse_unfinished(unverified: list[str], translate, material: Material, lang: Language) -> None:
+def _refuse_unfinished(project: Project, material: Material, lang: Language, translate,
+                       options: BuildOptions) -> None:
+    """--final prints only what named people checked: confirmed, recent
+    contacts, reviewed health content and reviewed translations."""
     reasons = []
+    contacts = [project.contacts[cid] for cid in material.contact_ids()]
+    unverified = [c.id for c in contacts if c.verified is None]
     if unverified:
         reasons.append("it prints unverified contact(s) " + ", ".join(unverified) +
                        " (confirm them and set `verified` in pamphlets/contacts.yaml)")
+    today = dt.date.today()
+    old = [f"{c.id} ({c.verified})" for c in contacts
+           if c.verified is not None and (c.months_since_verified(today) or 0) > options.max_age_months]
+    if old:
+        reasons.append(f"contact(s) last confirmed more than {options.max_age_months} months ago: "
+                       + ", ".join(old) + " (confirm them again and update `verified`)")
+    if material.content_review is None:
+        reasons.append("its health content is " + ("changed since its last review" if material.reviews
+                                                   else "not reviewed by a clinician") +
+                       f" (`content review {material.id} --by NAME --role ROLE`)")
     if translate.stale or translate.missing:
         reasons.append(f"its {lang.code} translation has {len(translate.stale)} stale and "
                        f"{len(translate.missing)} missing entries")
@@ -550,4 +620,5 @@ def _write_manifest(out: Path, report: BuildReport,
     entries = [r.entry for r in report.results if r.entry]
     report.unchanged = sum(1 for r in report.results if r.entry and not r.reused
                            and before.get(r.path, {}).get("sha256") == r.entry["sha256"])
-    return write_manifest(out, entries, [r.path for r in report.failed], catalog_fields)
+    failed = {r.path: r.error.message.splitlines()[0] for r in report.failed if r.error}
+    return write_manifest(out, entries, failed, catalog_fields)

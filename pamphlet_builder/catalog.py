@@ -128,6 +128,10 @@ def catalog_items(project: Project, documents: list[dict], sheets: list[dict]) -
             "entry": entry, "lang": lang, "format": fmt,
             "size": f"{width / 72:g} x {height / 72:g} in",
             "status": status_of(entry),
+            "printed": printed_numbers(project, entry),
+            "review": review_line(project, entry["material"]),
+            "sources": project.materials[entry["material"]].sources
+            if entry["material"] in project.materials else [],
             "variants": [(VARIANTS[v["variant"]], v) for v in variants[key]],
             "sheets": [(PRESETS[s["preset"]], s) for s in card_sheets[key]],
             "id": hashlib.sha1(json.dumps(key).encode()).hexdigest()[:10],
@@ -135,9 +139,37 @@ def catalog_items(project: Project, documents: list[dict], sheets: list[dict]) -
     return items
 
 
+def printed_numbers(project: Project, entry: dict) -> list[str]:
+    """What the PDF prints, as read back from it (manifest `printed`), in
+    the registry's words: "1-800-484-3731 (Never Use Alone)"."""
+    by_dial, by_url = {}, {}
+    for contact in project.contacts.values():
+        for number in (contact.phone, contact.text):
+            if number is not None:
+                by_dial[number.tel_uri.removeprefix("tel:")] = f"{number.display} ({contact.name})"
+        if contact.url:
+            by_url[contact.url] = f"{contact.url_display} ({contact.name})"
+    found = entry.get("printed") or {}
+    return list(dict.fromkeys([by_dial.get(d, d) for d in found.get("phones", [])] +
+                              [by_url.get(u, u) for u in found.get("links", [])]))
+
+
+def review_line(project: Project, material_id: str) -> str:
+    material = project.materials.get(material_id)
+    review = material.content_review if material else None
+    if review is None:
+        return "Not yet reviewed by a clinician" + (
+            " (the English changed since its last review)" if material and material.reviews else "")
+    return f"Health content reviewed by {review.by} ({review.role}) on {review.date}"
+
+
 def status_of(entry: dict) -> list[tuple[str, str]]:
-    """(css class, words) badges: proof, draft, or ready to print."""
+    """(css class, words) badges: out of date, proof, draft, or ready to print."""
     badges = []
+    stale = entry.get("out_of_date")
+    if stale:
+        badges.append(("stale", f"Out of date: the last build failed ({stale['reason']}); "
+                                f"this file is from before {stale['since']}. Do not print it."))
     if entry["unverified"]:
         badges.append(("proof", "Proof: unverified contact (" + ", ".join(entry["unverified"]) + ")"))
     if entry["draft"]:

@@ -24,7 +24,8 @@ from .errors import BuildError
 from .formats import FORMATS
 from .outputs import digest, environment_digest, tree_digest, write_atomic
 from .qr import QUIET_ZONE_MODULES
-from .translations import status, templates_by_domain, translated_languages
+from .translations import (broken_entries, catalog_path, merged_catalog, status,
+                           templates_by_domain, translated_languages)
 
 CACHE = ".cache"                 # remembered answers, under the project (not committed)
 INPUTS = ("pamphlets", "translations", "styles", "templates")
@@ -138,6 +139,7 @@ def _run_checks(project: Project, final: bool, max_age_months: int, today: dt.da
     for material in project.materials.values():
         findings += [_from_error(e, material.id) for e in material.errors]
     findings += check_contacts(project, final, max_age_months, today)
+    findings += check_content_reviews(project, final)
     findings += check_reading(project, grades)
     findings += check_theme(project.root)
     if not project.errors:
@@ -162,12 +164,32 @@ def check_contacts(project: Project, final: bool, max_age_months: int,
                                     f"{contact.id} is not confirmed (verified: null); every "
                                     "material printing it is a proof", where))
             continue
-        year, month = (int(v) for v in contact.verified.split("-")[:2])
-        months = (today.year - year) * 12 + today.month - month
+        months = contact.months_since_verified(today) or 0
         if months > max_age_months:
-            findings.append(Finding("warning", "contacts", "", "verified",
+            findings.append(Finding("error" if final else "warning", "contacts", "", "verified",
                                     f"{contact.id} was last confirmed {contact.verified}, "
                                     f"{months} months ago (limit {max_age_months})", where))
+    return findings
+
+
+def check_content_reviews(project: Project, final: bool) -> list[Finding]:
+    """Health content a clinician has not signed off, or that changed since."""
+    findings = []
+    for material in project.materials.values():
+        if material.errors:
+            continue
+        where = str(material.text_path.relative_to(project.root))
+        level = "error" if final else "warning"
+        if material.content_review is None:
+            what = ("its English changed since its last review" if material.reviews else
+                    "its health content is not yet reviewed by a clinician")
+            findings.append(Finding(level, material.id, "en", "content review",
+                                    f"{what}: a reviewer runs `content review {material.id} "
+                                    "--by NAME --role ROLE`", where))
+        if not material.sources:
+            findings.append(Finding("warning", material.id, "en", "sources",
+                                    "lists no `sources` for its health and legal statements",
+                                    str(material.meta_path.relative_to(project.root))))
     return findings
 
 
@@ -278,6 +300,11 @@ def check_translations(project: Project, final: bool) -> list[Finding]:
     findings = []
     templates = templates_by_domain(project)
     for lang in translated_languages(project)[1:]:
+        for domain, template in templates.items():
+            catalog = merged_catalog(catalog_path(project, lang, domain), lang, template)
+            findings += [Finding("error", domain, lang, "translation rules", e.message,
+                                 e.location(project.root))
+                         for e in broken_entries(project, lang, domain, catalog)]
         table = status(project, lang, templates)
         total = sum(c["total"] for c in table.values())
         if all(c["draft"] == c["total"] for c in table.values()):

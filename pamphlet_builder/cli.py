@@ -24,6 +24,7 @@ from .build import BuildOptions, build, plan, variants_for
 from .content import Project, load_project
 from .doctor import check_machine
 from .errors import BuildError
+from .reviews import record_review
 from .formats import FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,8 @@ def parser() -> argparse.ArgumentParser:
                    help="build only this language (repeatable)")
     b.add_argument("--final", action="store_true",
                    help="refuse materials with unverified contacts or unreviewed translations")
+    b.add_argument("--max-age", type=int, default=12, metavar="MONTHS", dest="max_age",
+                   help="with --final: refuse contacts confirmed longer ago (default 12)")
     b.add_argument("--paper", choices=("letter", "a4"), default="letter",
                    help="paper for handouts and tri-folds (default: letter)")
     b.add_argument("--allow-fallback", action="store_true",
@@ -102,6 +105,16 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="show materials, formats and languages").set_defaults(func=cmd_list)
     sub.add_parser("doctor", help="check this machine and say how to fix it").set_defaults(func=cmd_doctor)
+
+    cr = sub.add_parser("content", help="health content sign-off by a clinician")
+    crsub = cr.add_subparsers(dest="action", required=True)
+    rv = crsub.add_parser("review", help="record that you reviewed a material's English health content")
+    rv.add_argument("material")
+    rv.add_argument("--by", required=True, metavar="NAME", help="your name")
+    rv.add_argument("--role", required=True, metavar="ROLE",
+                    help="your role, e.g. prescriber, nurse, pharmacist, peer reviewer")
+    crsub.add_parser("status", help="which materials' health content is reviewed")
+    cr.set_defaults(func=cmd_content)
 
     t = sub.add_parser("translations", help="translator workflow (PO catalogs)")
     tsub = t.add_subparsers(dest="action", required=True)
@@ -144,7 +157,8 @@ def cmd_build(args) -> int:
                            paper=args.paper, allow_fallback=args.allow_fallback,
                            target=args.target, variants=args.variants, sheets=args.sheets,
                            printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs,
-                           pdfx=args.pdfx, force=args.force, catalog=args.catalog)
+                           pdfx=args.pdfx, force=args.force, catalog=args.catalog,
+                           max_age_months=args.max_age)
     # A theme error stops everything (every material uses the theme); errors
     # in one material only fail that material, below. The rest of the
     # preflight runs beside the build and its warnings are shown at the end.
@@ -312,8 +326,43 @@ def cmd_translations(args) -> int:
         for label in report.empty:
             out.print(f"  [yellow]empty[/] {escape(label)}", highlight=False)
     elif args.action == "review":
-        count = tr.review(project, args.code, args.by, args.catalog or None)
-        out.print(f"recorded {args.by}'s review of {count} {args.code} entries")
+        report = tr.review(project, args.code, args.by, args.catalog or None)
+        out.print(f"recorded {escape(args.by)}'s review of {report.recorded} {args.code} entries",
+                  highlight=False)
+        for error in report.refused:
+            err.print(f"[bold red]not recorded:[/] {escape(error.format(project.root))}",
+                      highlight=False)
+        if report.refused:
+            err.print(f"{len(report.refused)} entries break the translation rules and were not "
+                      "marked reviewed: fix them, then review again")
+            return 1
+    return 0
+
+
+def cmd_content(args) -> int:
+    project = load(args)
+    if args.action == "review":
+        material = project.materials.get(args.material)
+        if material is None:
+            raise BuildError(f"unknown material '{args.material}'",
+                             hint=f"materials: {', '.join(project.materials)}")
+        if material.errors:
+            raise material.errors[0]
+        review = record_review(material.folder, material.title,
+                               material.text_path.read_text(encoding="utf-8"), args.by, args.role)
+        out.print(f"recorded: {escape(material.id)} health content reviewed by "
+                  f"{escape(review.by)} ({escape(review.role)}) on {review.date}", highlight=False)
+        return 0
+    table = Table(title="Health content")
+    for column in ("material", "status", "sources"):
+        table.add_column(column)
+    for material in project.materials.values():
+        review = material.content_review
+        status = (f"reviewed by {review.by} ({review.role}) on {review.date}" if review else
+                  "[red]changed since its last review[/]" if material.reviews else
+                  "[red]not yet reviewed by a clinician[/]")
+        table.add_row(material.id, status, str(len(material.sources)))
+    out.print(table)
     return 0
 
 

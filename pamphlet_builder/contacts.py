@@ -7,6 +7,7 @@ parsed with `phonenumbers`, printed in the national format and dialed as
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,16 @@ class Contact:
         if not self.url:
             return None
         return self.url.removeprefix("https://").removeprefix("www.").rstrip("/")
+
+    @property
+    def verified_date(self) -> dt.date | None:
+        """The day it was confirmed; a YYYY-MM date is the first of that month."""
+        return _date(self.verified) if self.verified else None
+
+    def months_since_verified(self, today: dt.date) -> int | None:
+        """Whole calendar months from `verified` to `today` (Nov to Dec is 1)."""
+        day = self.verified_date
+        return None if day is None else (today.year - day.year) * 12 + today.month - day.month
 
     def has(self, field: str) -> bool:
         return getattr(self, field) is not None
@@ -153,13 +164,27 @@ def _url(entry: LineDict, where: str, path: Path) -> str | None:
     return url
 
 
+def _date(text: str) -> dt.date:
+    """YYYY-MM-DD, or YYYY-MM as the 1st; ValueError for a day that does not exist."""
+    return dt.date.fromisoformat(text if len(text) == 10 else text + "-01")
+
+
 def _verified(entry: LineDict, where: str, path: Path) -> str | None:
     value = entry.get("verified")
     if value is None:
         return None
-    text = _str(value)
+    text, line = _str(value), entry.line("verified")
+    hint = "write the date it was confirmed, YYYY-MM-DD (or YYYY-MM), or null"
     if not DATE_RE.match(text):
-        raise ContentError(f"{where}: `verified` '{text}' is not a date",
-                           path, entry.line("verified"),
-                           hint="write the date it was confirmed, YYYY-MM-DD (or YYYY-MM), or null")
+        raise ContentError(f"{where}: `verified` '{text}' is not a date", path, line, hint=hint)
+    try:
+        day = _date(text)
+    except ValueError:   # 2026-02-30: the pattern passes, the calendar does not
+        raise ContentError(f"{where}: `verified` '{text}' is not a real date", path, line,
+                           hint=hint) from None
+    today = dt.date.today()
+    # A YYYY-MM counts from the 1st, so the current month is fine.
+    if day > today:
+        raise ContentError(f"{where}: `verified` '{text}' is in the future (today is {today})",
+                           path, line, hint="write the date it was actually confirmed, or null")
     return text

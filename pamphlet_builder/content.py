@@ -15,7 +15,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 
-from . import text
+from . import printed, reviews, text
 from .contacts import ID_RE, Contact, load_contacts
 from .errors import BuildError, ContentError
 from .formats import FORMATS, Format
@@ -24,7 +24,7 @@ from .yamlfile import LineDict, load_yaml, require_mapping
 SOURCE_LANG = "en"
 PART_MARK_RE = re.compile(r"^<!--\s*part:\s*([a-z0-9-]+)\s*-->\s*$")
 QR_ACTIONS = {"call": "phone", "open": "url"}
-MATERIAL_FIELDS = {"title", "format", "revision", "template", "parts", "flyer"}
+MATERIAL_FIELDS = {"title", "format", "revision", "template", "parts", "flyer", "sources"}
 PART_FIELDS = {"qr", "contacts"}
 
 
@@ -36,6 +36,7 @@ class Language:
     fonts: tuple[str, ...]
     font_package: str
     locale: Locale
+    joiners: frozenset[str] = frozenset()   # invisible characters the script needs (ZWJ, ZWNJ)
 
     @property
     def direction(self) -> str:
@@ -67,7 +68,15 @@ class Material:
     revision: dt.date | None = None
     flyer: bool = False           # also print as a 2-up half-letter flyer
     parts: dict[str, Part] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)   # what its health statements follow
+    english: str = ""             # hash of the title and en.md (reviews.english_hash)
+    reviews: list[reviews.ContentReview] = field(default_factory=list)
     errors: list[BuildError] = field(default_factory=list)
+
+    @property
+    def content_review(self) -> reviews.ContentReview | None:
+        """The clinician's review of exactly this English, if any."""
+        return reviews.current_review(self.reviews, self.english)
 
     @property
     def meta_path(self) -> Path:
@@ -154,7 +163,20 @@ def _language(code: str, entry: object, scripts: LineDict, path: Path,
         raise ContentError(f"script '{script}' lists no fonts", path, scripts.line(script))
     return Language(code=code, name=str(entry.get("name") or locale.get_display_name()),
                     script=script, fonts=fonts, font_package=str(spec.get("package", "")),
-                    locale=locale)
+                    locale=locale, joiners=_joiners(spec, script, path, scripts.line(script)))
+
+
+JOINER_RE = re.compile(r"^U\+(200C|200D)$")     # zero-width non-joiner and joiner
+
+
+def _joiners(spec: LineDict, script: str, path: Path, line: int | None) -> frozenset[str]:
+    """The invisible joiners a script's text needs, declared as `U+200D`."""
+    declared = spec.get("joiners") or []
+    if not isinstance(declared, list) or not all(JOINER_RE.match(str(j)) for j in declared):
+        raise ContentError(f"script '{script}': `joiners` lists U+200C and/or U+200D", path,
+                           spec.line("joiners") or line,
+                           hint="only the zero-width (non-)joiner may be declared")
+    return frozenset(chr(int(str(j)[2:], 16)) for j in declared)
 
 
 def load_material(folder: Path, contacts: dict[str, Contact], root: Path) -> Material:
@@ -167,6 +189,7 @@ def load_material(folder: Path, contacts: dict[str, Contact], root: Path) -> Mat
     try:
         _read_meta(material, root)
         _read_text(material)
+        material.reviews = reviews.load_reviews(folder)
     except ContentError as exc:
         material.errors.append(exc)
         return material
@@ -203,6 +226,11 @@ def _read_meta(material: Material, root: Path) -> None:
     if "flyer" in meta and (not isinstance(meta["flyer"], bool) or fmt != "handout"):
         raise ContentError("`flyer` is `true` or `false`, and only handouts have flyers",
                            path, meta.line("flyer"))
+    sources = meta.get("sources") or []
+    if not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
+        raise ContentError("`sources` lists the sources its health and legal statements follow, "
+                           "one line each", path, meta.line("sources"))
+    material.sources = [s.strip() for s in sources]
     parts = require_mapping(meta.get("parts"), path, "`parts`", meta.line("parts"))
     for name, spec in parts.items():
         material.parts[str(name)] = _part(str(name), spec or LineDict(), path, parts.line(name))
@@ -230,7 +258,8 @@ def _read_text(material: Material) -> None:
     """Split en.md into the parts named by `<!-- part: NAME -->` lines."""
     path = material.text_path
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
     except FileNotFoundError:
         raise ContentError("the English text is missing", path,
                            hint="create it with one `<!-- part: NAME -->` line per part") from None
@@ -253,6 +282,7 @@ def _read_text(material: Material) -> None:
         elif line.strip():
             raise ContentError("text before the first `<!-- part: NAME -->` line", path, number)
     _check_parts(material, found)
+    material.english = reviews.english_hash(material.title, source)
     for name, (first, body) in found.items():
         material.parts[name].source = "\n".join(body).strip("\n")
         material.parts[name].first_line = first + _leading_blank(body)
@@ -315,6 +345,14 @@ def _check_placeholders(source: str, contacts: dict[str, Contact], path: Path,
                         first_line: int | None) -> list[BuildError]:
     errors: list[BuildError] = []
     for offset, line in enumerate(source.splitlines()):
+        literal = text.PLACEHOLDER_RE.sub(" ", line)
+        typed = [n.raw for n in printed.phone_numbers(literal)] + printed.domains(literal)
+        if typed:
+            errors.append(ContentError(
+                f"{', '.join(typed)} typed into the text: numbers and addresses come from the "
+                "registry", path, first_line + offset if first_line else None,
+                hint="write a placeholder such as {never-use-alone.phone} or {hep.url}; add the "
+                     "contact to pamphlets/contacts.yaml (with its source) if it is new"))
         for cid, fld in text.placeholders(line):
             where = first_line + offset if first_line else None
             if cid not in contacts:

@@ -294,30 +294,37 @@ def two_up(data: bytes) -> bytes:
 # --- The sheet stage of the build --------------------------------------------
 
 def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
-                 previous: dict[str, dict], progress: Callable[[str], None]) -> list[Result]:
+                 previous: dict[str, dict], progress: Callable[[str], None],
+                 card_problem: Callable[[str], str | None]) -> list[Result]:
     """Sheets for every wallet card built in this run, the mixed sheets of
-    pamphlets/sheets.yaml, and an alignment sheet per preset."""
+    pamphlets/sheets.yaml, and an alignment sheet per preset. A sheet is
+    built only from cards that are current (`card_problem` says why not):
+    otherwise it fails, and keeps its previous file marked out of date."""
     from .build import Result
     results: list[Result] = []
     try:
         nudge = load_nudge(project.root, options.printer)
     except BuildError as exc:
         return [Result("sheets", "", "sheets", exc)]
-    cards = [r.entry for r in report.results
-             if r.entry and r.entry["format"] == "wallet-card" and r.entry["variant"] == "standard"]
-    for entry in cards:
+    cards = [r for r in report.results if r.path == f"{r.lang}/{r.material}.pdf"
+             and _is_card(project, r.material)]          # office prints of wallet cards
+    for card in cards:
+        title = card.entry["title"] if card.entry else card.material
         for preset in PRESETS.values():
-            rel = f"{entry['lang']}/sheets/{entry['material']}.{preset.name}.pdf"
+            rel = f"{card.lang}/sheets/{card.material}.{preset.name}.pdf"
             progress(rel)
-            results.append(_sheet(options.out, rel, [entry["path"]], preset, nudge,
-                                  f"{entry['title']} ({entry['lang']}), {preset.name}",
-                                  entry["material"], entry["lang"], previous.get(rel)))
+            results.append(_sheet(options.out, rel, [card.path], preset, nudge,
+                                  f"{title} ({card.lang}), {preset.name}",
+                                  card.material, card.lang, previous.get(rel), card_problem))
+    built = {r.path for r in report.results}
     for name, sources in _mixes(project, options, results):
+        if (options.materials or options.langs) and not built & set(sources):
+            continue            # a scoped build touched none of its cards: leave it as it is
         for preset in PRESETS.values():
             rel = f"sheets/{name}.{preset.name}.pdf"
             progress(rel)
             results.append(_sheet(options.out, rel, sources, preset, nudge, f"{name}, {preset.name}",
-                                  name, "mixed", previous.get(rel)))
+                                  name, "mixed", previous.get(rel), card_problem))
     for preset in PRESETS.values():
         rel = f"sheets/alignment.{preset.name}.pdf"
         results.append(_alignment(project, options.out, rel, preset, nudge, options.printer,
@@ -325,10 +332,23 @@ def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
     return results
 
 
+def _is_card(project: Project, material_id: str) -> bool:
+    material = project.materials.get(material_id)
+    return material is not None and material.format is not None \
+        and material.format.name == "wallet-card"
+
+
 def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge, title: str,
-           material: str, lang: str, previous: dict | None) -> Result:
+           material: str, lang: str, previous: dict | None,
+           card_problem: Callable[[str], str | None]) -> Result:
     from .build import Result
     result = Result(material, lang, rel)
+    problems = [f"{source}: {p}" for source in sources if (p := card_problem(source))]
+    if problems:
+        result.error = RenderError("not rebuilt, so that it never mixes old and new cards: the "
+                                   "card " + "; the card ".join(problems), out / rel,
+                                   hint="fix and build those cards, then build again")
+        return result
     key = hashlib.sha256(json.dumps([environment_digest(), preset.name, nudge.front, nudge.back,
                                      title] + [file_sha256(out / s) for s in sources]).encode()).hexdigest()
     if is_up_to_date(previous, key, out / rel):
@@ -384,9 +404,6 @@ def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple
                                        path, spec.line("cards"),
                                        hint="write cards as MATERIAL/LANG, e.g. never-use-alone-card/es")
                 sources.append(f"{lang}/{material}.pdf")
-            if options.materials or options.langs:       # a partial build: only complete mixes
-                if not all((options.out / s).exists() for s in sources):
-                    continue
             mixes.append((str(name), sources))
     except ContentError as exc:
         results.append(Result("sheets.yaml", "", "sheets", exc))

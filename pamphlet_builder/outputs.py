@@ -13,6 +13,7 @@ Either way the file must still be the one the manifest describes.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib.metadata
 import json
@@ -58,8 +59,9 @@ def file_sha256(path: Path) -> str | None:
 
 
 def is_up_to_date(previous: dict | None, key: str, path: Path, field: str = "key") -> bool:
-    """The previous output has the same key and its file is intact."""
-    return bool(previous and previous.get(field) == key
+    """The previous output has the same key, its file is intact, and its
+    last build did not fail (a file marked out of date is always rebuilt)."""
+    return bool(previous and previous.get(field) == key and not previous.get("out_of_date")
                 and file_sha256(path) == previous.get("sha256"))
 
 
@@ -71,15 +73,21 @@ def read_manifest(out: Path) -> dict[str, dict]:
         return {}
 
 
-def write_manifest(out: Path, entries: list[dict], failed: list[str],
+def write_manifest(out: Path, entries: list[dict], failed: dict[str, str],
                    catalog_fields: Callable[[list[dict]], str] | None = None) -> dict:
-    """Merge this build's entries into the manifest; failed outputs keep
-    their previous entry (their previous PDF is untouched). Sorted by path,
-    so the file never depends on the order work finished in. With
+    """Merge this build's entries into the manifest. A failed output keeps
+    its previous entry (its previous PDF is untouched), marked `out_of_date`
+    with why and since when: the catalog never calls it ready. Sorted by
+    path, so the file never depends on the order work finished in. With
     `catalog_fields` (catalog.manifest_fields), the entries get their page
     pictures and the manifest the key of index.html for these outputs."""
     merged = read_manifest(out)
     merged.update((e["path"], e) for e in entries)
+    today = dt.date.today().isoformat()
+    for path, reason in failed.items():
+        if path in merged:
+            since = (merged[path].get("out_of_date") or {}).get("since", today)
+            merged[path] = {**merged[path], "out_of_date": {"reason": reason, "since": since}}
     merged = {k: e for k, e in merged.items() if (out / k).exists()}
     manifest: dict = {"outputs": [merged[k] for k in sorted(merged)],
                       "failed_last_build": sorted(failed)}

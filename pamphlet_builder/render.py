@@ -78,6 +78,8 @@ class DocumentView:
     color_profile: str | None = None   # the print shop's CMYK profile (styles/print-shop.icc)
     unverified: list[ContactView] = field(default_factory=list)
     draft: bool = False
+    final: bool = False                # a --final print: carries its content review date
+    content_review: str | None = None  # date of the clinician's review of this English
     draft_notice: str = DRAFT_NOTICE
     stylesheets: list[str] = field(default_factory=list)
 
@@ -102,10 +104,20 @@ def make_environment(root: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(root / "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+        extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+        finalize=_never_none)
     env.policies["ext.i18n.trimmed"] = True
     env.filters["textdir"] = text_direction
     return env
+
+
+def _never_none(value):
+    """A template that prints a missing field (a contact's hours it does not
+    have) fails by name instead of printing "None" on a card."""
+    if value is None:
+        raise jinja2.UndefinedError("the template prints a value that is not set (None); "
+                                    "guard it with {% if ... %}")
+    return value
 
 
 def text_direction(value: str) -> str:
@@ -137,7 +149,11 @@ def contact_view(contact: Contact, translate: Translator) -> ContactView:
 def _filler(views: dict[str, ContactView]):
     """Fills `{id.field}` placeholders; numbers and addresses stay left-to-right."""
     def fill(cid: str, fld: str) -> Markup:
-        view = views[cid]
+        view = views.get(cid)
+        if view is None or fld not in text.PLACEHOLDER_FIELDS or getattr(view, fld, None) is None:
+            # Content and translation checks refuse this first; never print a blank.
+            raise ContentError(f"placeholder {{{cid}.{fld}}} names a contact or field this "
+                               "material does not print")
         if fld in ("phone", "text", "url"):
             value = {"phone": view.phone, "text": view.text, "url": view.url_display}[fld]
             mark = "" if view.verified else " unverified"
@@ -177,6 +193,7 @@ def document_view(project: Project, material: Material, lang: Language,
         page_size=f"{width:.3f}pt {height:.3f}pt", paper=paper, parts=parts, contacts=views,
         unverified=[v for v in views.values() if not v.verified],
         variant=variant.name, modified_iso=modified_time(material.revision),
+        content_review=material.content_review.date if material.content_review else None,
         color_profile=(SHOP_PROFILE if variant.name == "shop"
                        and (project.root / SHOP_PROFILE).is_file() else None),
         stylesheets=["styles/theme.css", "styles/common.css", f"styles/{material.format.name}.css"]

@@ -11,15 +11,25 @@ Each entry is in one of four states:
             the build merges the catalog with the current English in memory,
             so an edit makes entries stale without anyone running a command);
 - draft:    translated but not reviewed (machine drafts start here);
-- reviewed: a person reviewed it: a translator comment
-            `reviewed: NAME, YYYY-MM-DD` on the entry, written by that person
-            or by `translations review --by NAME`. It is never inferred.
+- reviewed: a person reviewed it: the translator comment
+            `reviewed: NAME, YYYY-MM-DD, sha256:HASH` on the entry, written by
+            `translations review --by NAME` or a spreadsheet import. HASH is
+            of exactly the English and the translation reviewed: edit either
+            and the entry is a draft again. It is never inferred, and a
+            comment without the right hash (pasted, typed) counts for nothing.
+
+Every entry, from a PO file or a spreadsheet, is held to the same rules
+(`entry_problems`) by `check`, by the build before it renders, by `review`
+and by the spreadsheet import: placeholders as in the English, no phone
+number or web address the English does not have, no invisible characters,
+no HTML or template syntax.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -29,19 +39,21 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import PoFileError, read_po, write_po
 
-from . import text
+from . import printed, text
 from .content import SOURCE_LANG, Project
-from .errors import ContentError
+from .errors import BuildError, ContentError
 
 UI = "ui"
 CONTACTS = "contacts"
 CONTACT_FIELDS = ("name", "does", "hours", "where")
-REVIEWED_RE = re.compile(r"^reviewed:\s*(.+?),\s*(\d{4}-\d{2}-\d{2})\s*$")
+REVIEWED_RE = re.compile(r"^reviewed:\s*(.+?),\s*(\d{4}-\d{2}-\d{2})\s*,\s*sha256:([0-9a-f]{16})\s*$")
+REVIEW_LIKE_RE = re.compile(r"^\s*reviewed\b", re.I)    # any comment that looks like a review
 MACHINE_DRAFT = "machine draft, not reviewed"
 STATES = ("missing", "stale", "draft", "reviewed")
 STABLE_DATE = dt.datetime(2000, 1, 1)   # keeps catalogs byte-stable; git has the real dates
 PRINTF_RE = re.compile(r"%\([a-z_]+\)s")
 LINK_RE = re.compile(r"\]\(([^)\s]+)\)")
+TEMPLATE_SYNTAX_RE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
 
 @dataclass(frozen=True)
@@ -146,27 +158,87 @@ def merged_catalog(path: Path, lang: str, template: Catalog, writable: bool = Fa
 
 def _merge(path: Path, lang: str, template: Catalog) -> Catalog:
     catalog = read_catalog(path, lang) if path.exists() else Catalog(locale=lang.replace("-", "_"))
+    lines = {(m.id, m.context): m.lineno for m in catalog if m.id}
     catalog.update(copy.deepcopy(template), update_header_comment=False)
     for message in catalog:
+        if message.id:
+            message.lineno = lines.get((message.id, message.context))   # for error messages
         if message.id and message.fuzzy:
             message.user_comments = [c for c in message.user_comments if not REVIEWED_RE.match(c)]
     return catalog
 
 
-def problems_in(source: str, translation: str) -> list[str]:
-    """What a translation breaks: placeholders, printf names, links, Markdown."""
+def entry_problems(source: str, translation: str,
+                   joiners: frozenset[str] = frozenset()) -> list[str]:
+    """What a translation breaks, each with what to do; [] when it is sound.
+    `joiners` are the invisible characters its script needs (languages.yaml)."""
     if not translation.strip():
         return ["the translation is empty"]
     found = []
     for name, pattern in (("placeholders", text.PLACEHOLDER_RE), ("variables", PRINTF_RE),
-                          ("links", LINK_RE)):
+                          ("link targets", LINK_RE)):
         want = sorted(m.group(0) for m in pattern.finditer(source))
         got = sorted(m.group(0) for m in pattern.finditer(translation))
         if want != got:
-            found.append(f"{name} differ from the English: expected {want or 'none'}, "
-                         f"found {got or 'none'}")
-    found += [p.message for p in text.check_markdown(translation)]
+            found.append(f"{name} differ from the English: expected {', '.join(want) or 'none'}, "
+                         f"found {', '.join(got) or 'none'}; copy them exactly as in the English")
+    if PRINTF_RE.search(source) and "%" in PRINTF_RE.sub("", translation).replace("%%", ""):
+        found.append("a lone % in an entry with %(name)s variables; write %% for a percent sign")
+    numbers = sorted(printed.digit_groups(translation) - printed.digit_groups(source))
+    if numbers:
+        found.append(f"digits that are not in the English: {', '.join(numbers)}; numbers and "
+                     "addresses come from the registry: keep the {contact.field} placeholders")
+    sites = [d for d in printed.domains(translation) if d not in printed.domains(source)]
+    if sites:
+        found.append(f"a web or e-mail address that is not in the English: {', '.join(sites)}; "
+                     "keep the {contact.url} placeholder instead")
+    hidden = printed.hidden_characters(translation, joiners)
+    if hidden:
+        found.append(f"invisible or control characters: {', '.join(hidden)}; delete them "
+                     "(retype the text around them)")
+    if TEMPLATE_SYNTAX_RE.search(translation):
+        found.append("template syntax ({{ }}, {% %} or {# #}); write plain text")
+    found += [f"{p.message}; {p.hint}" for p in text.check_markdown(translation)]
     return found
+
+
+def broken_entries(project: Project, lang: str, domain: str, catalog: Catalog,
+                   only: set[str] | None = None) -> list[ContentError]:
+    """Every translated entry of a catalog that breaks `entry_problems`, as
+    errors naming the file, line, context and English. `only`: contexts."""
+    joiners = _joiners(project, lang)
+    path = catalog_path(project, lang, domain)
+    errors = []
+    for message in catalog:
+        if not message.id or not message.string or (only is not None and message.context not in only):
+            continue
+        problems = entry_problems(str(message.id), str(message.string), joiners)
+        if problems:
+            errors.append(ContentError(
+                f"entry [{message.context}] {str(message.id)[:60]!r}: " + "; ".join(problems),
+                path, message.lineno, hint="fix the msgstr in a PO editor, then build again"))
+    return errors
+
+
+def review_hash(message: Message) -> str:
+    """A hash of exactly what a reviewer read: context, English, translation."""
+    data = f"{message.context or ''}\x04{message.id}\x00{message.string}".encode("utf-8")
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def review_comment(message: Message, reviewer: str, date: str) -> str:
+    return f"reviewed: {reviewer}, {date}, sha256:{review_hash(message)}"
+
+
+def reviewer_of(message: Message | None) -> str | None:
+    """Who reviewed exactly this text, or None."""
+    if message is None or message.fuzzy:
+        return None
+    for comment in message.user_comments:
+        match = REVIEWED_RE.match(comment)
+        if match and match.group(3) == review_hash(message):
+            return match.group(1)
+    return None
 
 
 def state_of(message: Message | None) -> str:
@@ -175,9 +247,14 @@ def state_of(message: Message | None) -> str:
         return "missing"
     if message.fuzzy:
         return "stale"
-    if any(REVIEWED_RE.match(c) for c in message.user_comments):
-        return "reviewed"
-    return "draft"
+    return "reviewed" if reviewer_of(message) else "draft"
+
+
+def record_review(message: Message, reviewer: str, date: str) -> None:
+    """Replace any earlier review or machine-draft mark with this review."""
+    message.user_comments = [c for c in message.user_comments
+                             if c != MACHINE_DRAFT and not REVIEW_LIKE_RE.match(c)]
+    message.user_comments.append(review_comment(message, reviewer, date))
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
@@ -326,25 +403,40 @@ def status(project: Project, lang: str,
     return table
 
 
+@dataclass
+class ReviewReport:
+    recorded: int = 0
+    refused: list[ContentError] = field(default_factory=list)   # entries that break the rules
+
+
 def review(project: Project, lang: str, reviewer: str, domains: list[str] | None = None,
-           date: str | None = None) -> int:
+           date: str | None = None) -> ReviewReport:
     """Record that `reviewer` reviewed every current, translated entry of the
-    given domains (all by default). A person runs this after reading them."""
-    if not reviewer.strip():
-        raise ContentError("a review needs the reviewer's name (--by NAME)")
+    given domains (all by default). A person runs this after reading them.
+    An entry that breaks the rules is never recorded as reviewed."""
+    if not reviewer.strip() or "," in reviewer or "\n" in reviewer:
+        raise ContentError("a review needs the reviewer's name (--by NAME), without commas",
+                           hint='e.g. --by "Ana Lopez"')
     date = date or today()
     templates = templates_by_domain(project)
-    marked = 0
+    report = ReviewReport()
     for domain in domains or list(templates):
         if domain not in templates:
             raise ContentError(f"unknown catalog '{domain}'", translations_dir(project) / lang,
                                hint=f"catalogs: {', '.join(templates)}")
         path = catalog_path(project, lang, domain)
         catalog = merged_catalog(path, lang, templates[domain], writable=True)
+        report.refused += broken_entries(project, lang, domain, catalog)
+        joiners = _joiners(project, lang)
         for message in catalog:
-            if message.id and state_of(message) == "draft":
-                message.user_comments = [c for c in message.user_comments if c != MACHINE_DRAFT]
-                message.user_comments.append(f"reviewed: {reviewer.strip()}, {date}")
-                marked += 1
+            if (message.id and state_of(message) == "draft"
+                    and not entry_problems(str(message.id), str(message.string), joiners)):
+                record_review(message, reviewer.strip(), date)
+                report.recorded += 1
         write_catalog(catalog, path)
-    return marked
+    return report
+
+
+def _joiners(project: Project, lang: str) -> frozenset[str]:
+    language = project.languages.get(lang)
+    return language.joiners if language else frozenset()

@@ -12,6 +12,7 @@ import pytest
 
 from pamphlet_builder.build import BuildOptions, build
 from pamphlet_builder.content import load_project
+from pamphlet_builder.reviews import record_review
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,6 +109,13 @@ class Scratch:
 
     def project(self):
         return load_project(self.root)
+
+    def sign_off(self, mid: str = "test-card", by: str = "Dr. Test Reviewer",
+                 role: str = "prescriber"):
+        """Record a clinician's review of the material's current English."""
+        material = self.project().materials[mid]
+        return record_review(material.folder, material.title,
+                             material.text_path.read_text(encoding="utf-8"), by, role)
 
     def build(self, **options):
         """Build in this process; only the office print unless asked for more."""

@@ -75,9 +75,13 @@ def test_final_refuses_unverified_contacts(scratch):
 
 def test_final_builds_a_verified_material(scratch):
     scratch.material()
+    refused = scratch.build(final=True)
+    assert refused.exit_code == 1 and "not reviewed by a clinician" in refused.failed[0].error.message
+    review = scratch.sign_off()
     assert scratch.build(final=True).exit_code == 0
     text = " ".join(page_texts(scratch.root / "output/en/test-card.pdf"))
     assert "NOT FOR DISTRIBUTION" not in text and "1-800-484-3731" in text
+    assert f"Health content reviewed {review.date}" in " ".join(text.split())   # final footer
 
 
 def test_renderer_fetches_nothing_outside_the_project(scratch):

@@ -82,9 +82,10 @@ def test_translated_build_prints_the_translation_as_a_draft(spanish):
 
 def test_final_refuses_unreviewed_then_accepts_reviewed(spanish):
     fill(spanish)
+    spanish.sign_off()
     final = spanish.build(final=True, langs=["es"])
     assert final.exit_code == 1 and "unreviewed" in final.failed[0].error.message
-    assert tr.review(spanish.project(), "es", "Ana Reviewer") > 0
+    assert tr.review(spanish.project(), "es", "Ana Reviewer").recorded > 0
     assert spanish.build(final=True, langs=["es"]).exit_code == 0
     po = (spanish.root / "translations/es/test-card.po").read_text()
     assert "# reviewed: Ana Reviewer, " in po and f"# {tr.MACHINE_DRAFT}\n#:" not in po
@@ -92,6 +93,7 @@ def test_final_refuses_unreviewed_then_accepts_reviewed(spanish):
 
 def test_english_edit_makes_the_translation_stale(spanish):
     fill(spanish, reviewer="Ana Reviewer")
+    spanish.sign_off()
     assert spanish.build(final=True, langs=["es"]).exit_code == 0
     spanish.material(text=CARD_TEXT.replace("One short point.", "One short point, edited."))
     counts = tr.status(spanish.project(), "es")["test-card"]

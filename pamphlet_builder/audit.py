@@ -1,0 +1,102 @@
+"""The last line of defence: read back what a finished PDF prints.
+
+Before a PDF replaces the previous one, its text is extracted page by page
+(pdfium, the way a reader's viewer sees it) and every phone number, short
+code and web address in it must belong to a registry entry that the
+material prints. Every QR code's target must also be printed as plain text
+on its page, for people without a phone that scans. Anything else fails
+that output and its previous PDF is kept. This also catches a number typed
+into a template or a stylesheet's `content:`, which no translation rule sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import printed
+from .contacts import Contact
+from .errors import RenderError
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What a material may print: numbers (E.164 or short code) and hosts."""
+
+    phones: dict[str, str] = field(default_factory=dict)    # dial -> contact id
+    links: dict[str, str] = field(default_factory=dict)     # host -> the registry's URL
+
+    @property
+    def short_codes(self) -> frozenset[str]:
+        return printed.SHORT_CODES | {d for d in self.phones if not d.startswith("+")}
+
+
+def allowed_for(contacts: list[Contact]) -> Allowed:
+    phones, links = {}, {}
+    for contact in contacts:
+        for number in (contact.phone, contact.text):
+            if number is not None:
+                phones[number.tel_uri.removeprefix("tel:")] = contact.id
+        if contact.url:
+            links[printed.host_of(contact.url)] = contact.url
+    return Allowed(phones, links)
+
+
+@dataclass(frozen=True)
+class QRTarget:
+    page: int          # 1-based
+    target: str        # tel:+1... or https://...
+
+
+def page_texts(data: bytes) -> list[str]:
+    """The text of each page, as pdfium extracts it."""
+    import pypdfium2 as pdfium
+    document = pdfium.PdfDocument(data)
+    try:
+        texts = []
+        for page in document:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_bounded())
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        document.close()
+
+
+def audit_pdf(data: bytes, allowed: Allowed, qr: list[QRTarget]) -> dict[str, list[str]]:
+    """What the PDF prints, {"phones": [...], "links": [...]}; a RenderError
+    naming the page and the text if anything is not the registry's."""
+    texts = page_texts(data)
+    problems = []
+    phones: set[str] = set()
+    links: set[str] = set()
+    found_on: list[tuple[set[str], set[str]]] = []
+    for number, text in enumerate(texts, start=1):
+        page_phones = {n.dial for n in printed.phone_numbers(text, allowed.short_codes)}
+        page_hosts = set(printed.domains(text))
+        for n in printed.phone_numbers(text, allowed.short_codes):
+            if n.dial not in allowed.phones:
+                problems.append(f"page {number}: the number '{n.raw}' is not in the registry "
+                                "for this material")
+        for host in page_hosts:
+            if host not in allowed.links:
+                problems.append(f"page {number}: the address '{host}' is not in the registry "
+                                "for this material")
+        phones |= page_phones & set(allowed.phones)
+        links |= {allowed.links[h] for h in page_hosts if h in allowed.links}
+        found_on.append((page_phones, page_hosts))
+    for code in qr:
+        page_phones, page_hosts = found_on[code.page - 1] if 0 < code.page <= len(texts) else (set(), set())
+        if code.target.startswith("tel:"):
+            shown = code.target.removeprefix("tel:") in page_phones
+        else:
+            shown = printed.host_of(code.target) in page_hosts
+        if not shown:
+            problems.append(f"page {code.page}: the QR code for {code.target} has no plain-text "
+                            "number or address beside it")
+    if problems:
+        raise RenderError("what the PDF prints does not match the registry: " + "; ".join(problems),
+                          hint="numbers and addresses come only from pamphlets/contacts.yaml, "
+                               "through {contact.field} placeholders; look for one typed into "
+                               "a translation, a template or a stylesheet")
+    return {"phones": sorted(phones), "links": sorted(links)}

@@ -1,0 +1,112 @@
+"""What a text prints that someone could dial or open: phone numbers, short
+codes, web addresses; and the invisible characters that could hide them.
+
+One reading, used twice: on a translator's entry before anything is
+rendered (`translations.entry_problems`), and on the text of every finished
+PDF (`audit.audit_pdf`), the last line of defence. A number is a number in
+any script: Arabic-Indic or full-width digits count, and zero-width or bidi
+control characters between the digits do not hide it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+
+REGION = "US"
+# Dots that IDNA treats as the full stop between the labels of a domain.
+_IDNA_DOTS = {"\u3002": ".", "\uff0e": ".", "\uff61": "."}
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
+# The three-digit numbers a US phone dials: N11 services and 988.
+SHORT_CODES = frozenset([f"{n}11" for n in range(2, 10)] + ["988"])
+# Digits with the separators people write between them in a number.
+_DIGIT_GROUP = re.compile(r"\+?\d+(?:[ \u00a0\u202f().\-/]{1,3}\d+)*")
+# A phone number as North Americans write it, valid or not (123-456-7890 too).
+_NANP = re.compile(r"(?<![\d])(?:\+?1[ .\-]?)?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}(?![\d])|"
+                   r"(?<![\d.\-])\d{3}[ .\-]\d{4}(?![\d.\-])")
+_DOMAIN = re.compile(r"(?<![a-z0-9\-_.])(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+"
+                     r"(?:[a-z]{2,63}|xn--[a-z0-9\-]+)(?![a-z0-9\-])")
+
+
+def hidden_characters(text: str, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """Control and invisible format characters (Unicode Cc and Cf: bidi
+    embeddings, overrides and isolates, zero-width space, word joiner, BOM,
+    NUL), as `U+XXXX NAME`, except line breaks and the `allowed` joiners."""
+    found = []
+    for char in text:
+        if char == "\n" or char in allowed:
+            continue
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            name = unicodedata.name(char, "control character")
+            label = f"U+{ord(char):04X} {name}"
+            if label not in found:
+                found.append(label)
+    return found
+
+
+def normalize(text: str) -> str:
+    """Text as a phone or browser reads it: invisible characters dropped,
+    compatibility forms folded (full-width digits and letters), every
+    decimal digit as 0-9, IDNA dots and dashes as ASCII, lower case."""
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c == "\n")
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
+                   for c in text)
+    text = "".join(_IDNA_DOTS.get(c, c) for c in text).translate(_DASHES)
+    return text.lower()
+
+
+def digit_groups(text: str) -> set[str]:
+    """Every run of three or more digits, alone and with the runs written
+    next to it as one number (1-800-484-3731 gives 18004843731, 800, 484,
+    3731): what a translation may print only if the English does."""
+    found = set()
+    for match in _DIGIT_GROUP.finditer(normalize(text)):
+        runs = re.findall(r"\d+", match.group(0))
+        found.update(run for run in runs if len(run) >= 3)
+        joined = "".join(runs)
+        if len(joined) >= 3:
+            found.add(joined)
+    return found
+
+
+@dataclass(frozen=True)
+class Number:
+    raw: str           # as printed (normalized)
+    dial: str          # E.164 (+18004843731) or the short code (988)
+
+
+def phone_numbers(text: str, short_codes: frozenset[str] = SHORT_CODES) -> list[Number]:
+    """Every phone number in a text: what libphonenumber finds, anything
+    written like a North American number (valid or not), and short codes."""
+    plain = normalize(text)
+    found: dict[tuple[int, int], Number] = {}
+    for match in phonenumbers.PhoneNumberMatcher(plain, REGION, leniency=phonenumbers.Leniency.VALID):
+        dial = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        found[(match.start, match.end)] = Number(match.raw_string, dial)
+    for match in _NANP.finditer(plain):
+        if any(s <= match.start() < e for s, e in found):
+            continue
+        digits = re.sub(r"\D", "", match.group(0))
+        dial = "+" + digits if len(digits) == 11 and digits.startswith("1") else (
+            "+1" + digits if len(digits) == 10 else digits)
+        found[match.span()] = Number(match.group(0), dial)
+    for match in re.finditer(r"(?<!\d)(?<!\d[.,/\-])\d{3}(?![.,/\-]?\d)", plain):
+        if match.group(0) in short_codes and not any(s <= match.start() < e for s, e in found):
+            found[match.span()] = Number(match.group(0), match.group(0))
+    return [found[span] for span in sorted(found)]
+
+
+def domains(text: str) -> list[str]:
+    """Every web address or e-mail domain in a text, as its host name
+    without `www.` (hep.org), in order of appearance."""
+    hosts = [m.group(0).removeprefix("www.") for m in _DOMAIN.finditer(normalize(text))]
+    return list(dict.fromkeys(hosts))
+
+
+def host_of(url: str) -> str:
+    """The host of an https:// address, without `www.`."""
+    return normalize(url).removeprefix("https://").split("/")[0].removeprefix("www.")
