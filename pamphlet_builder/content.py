@@ -359,8 +359,13 @@ def _check_placeholders(source: str, contacts: dict[str, Contact], path: Path,
                 error = _unknown(cid, path, f"placeholder {{{cid}.{fld}}}")
                 error.line = where
                 errors.append(error)
-            elif fld not in text.PLACEHOLDER_FIELDS or not contacts[cid].has(fld):
+            elif fld not in text.PLACEHOLDER_FIELDS:
+                errors.append(ContentError(
+                    f"placeholder {{{cid}.{fld}}}: `{fld}` is not a field that prints", path, where,
+                    hint=f"printable fields: {', '.join(text.PLACEHOLDER_FIELDS)}"))
+            elif not contacts[cid].has(fld):
                 errors.append(ContentError(
                     f"placeholder {{{cid}.{fld}}}: contact '{cid}' has no `{fld}`", path, where,
-                    hint=f"fields: {', '.join(text.PLACEHOLDER_FIELDS)}"))
+                    hint=f"add `{fld}` to '{cid}' in pamphlets/contacts.yaml (with its source), "
+                         "or use a field it has"))
     return errors

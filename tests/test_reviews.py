@@ -99,3 +99,15 @@ def test_an_address_typed_into_english_content_is_an_error(scratch):
     scratch.material(text=CARD_TEXT.replace("- One short point.", "- See www.hep.org."))
     [error] = scratch.project().materials["test-card"].errors
     assert error.line == 9 and error.message.startswith("hep.org typed into the text")
+
+
+def test_a_placeholder_for_a_field_that_does_not_print_is_an_error(scratch):
+    scratch.material(text=CARD_TEXT.replace("- One short point.", "- Source: {site.source}"))
+    [error] = scratch.project().materials["test-card"].errors
+    assert error.line == 9 and "`source` is not a field that prints" in error.message
+
+
+def test_a_placeholder_for_a_field_the_contact_lacks_is_an_error(scratch):
+    scratch.material(text=CARD_TEXT.replace("- One short point.", "- Call {site.phone}"))
+    [error] = scratch.project().materials["test-card"].errors
+    assert error.line == 9 and "contact 'site' has no `phone`" in error.message
