@@ -28,6 +28,7 @@ from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, D
                            IndirectObject, NameObject, RectangleObject, StreamObject,
                            TextStringObject)
 
+from .contacts import ID_RE
 from .errors import BuildError, ContentError, RenderError
 from .formats import PAPER_PT, PT_PER_IN, PT_PER_MM
 from .outputs import environment_digest, file_sha256, is_up_to_date, write_atomic
@@ -390,6 +391,9 @@ def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple
         data = require_mapping(load_yaml(path), path, "the file")
         sheets = require_mapping(data.get("sheets") or {}, path, "`sheets`", data.line("sheets"))
         for name, spec in sheets.items():
+            if not ID_RE.match(str(name)):       # the name becomes a file name under output/sheets/
+                raise ContentError(f"sheet name '{name}' must be lowercase letters, digits and "
+                                   "dashes", path, sheets.line(name))
             spec = require_mapping(spec, path, f"sheet '{name}'", sheets.line(name))
             cards = spec.get("cards") or []
             if not isinstance(cards, list) or not 1 <= len(cards) <= 10:
@@ -399,6 +403,10 @@ def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple
             for card in cards:
                 material, _, lang = str(card).partition("/")
                 known = project.materials.get(material)
+                if lang not in project.languages:
+                    raise ContentError(f"sheet '{name}': '{card}' names an unknown language",
+                                       path, spec.line("cards"),
+                                       hint=f"languages: {', '.join(project.languages)}")
                 if known is None or known.format is None or known.format.name != "wallet-card":
                     raise ContentError(f"sheet '{name}': '{card}' is not a wallet card",
                                        path, spec.line("cards"),

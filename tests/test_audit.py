@@ -161,3 +161,23 @@ def test_a_failed_output_is_rebuilt_when_its_input_is_put_back(scratch):
     scratch.material(meta=good)
     assert scratch.build().exit_code == 0
     assert "out_of_date" not in manifest(scratch)["en/test-card.pdf"]
+
+
+def test_sheet_names_and_cards_cannot_become_paths_outside_output(scratch):
+    scratch.material()
+    scratch.write("pamphlets/sheets.yaml", """\
+        sheets:
+          ../../escape:
+            cards: [test-card/en]
+        """)
+    report = scratch.build(sheets=True)
+    [error] = [r.error for r in report.failed]
+    assert "sheet name '../../escape' must be lowercase" in error.message and error.line == 2
+    assert not (scratch.root.parent / "escape.avery-5371.pdf").exists()
+    scratch.write("pamphlets/sheets.yaml", """\
+        sheets:
+          mine:
+            cards: [test-card/../../x]
+        """)
+    [error] = [r.error for r in scratch.build(sheets=True).failed]
+    assert "names an unknown language" in error.message
