@@ -17,8 +17,6 @@ from dataclasses import dataclass
 import phonenumbers
 
 REGION = "US"
-# Dots that IDNA treats as the full stop between the labels of a domain.
-_IDNA_DOTS = {"\u3002": ".", "\uff0e": ".", "\uff61": "."}
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
 # The three-digit numbers a US phone dials: N11 services and 988.
 SHORT_CODES = frozenset([f"{n}11" for n in range(2, 10)] + ["988"])
@@ -27,8 +25,18 @@ _DIGIT_GROUP = re.compile(r"\+?\d+(?:[ \u00a0\u202f().\-/]{1,3}\d+)*")
 # A phone number as North Americans write it, valid or not (123-456-7890 too).
 _NANP = re.compile(r"(?<![\d])(?:\+?1[ .\-]?)?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}(?![\d])|"
                    r"(?<![\d.\-])\d{3}[ .\-]\d{4}(?![\d.\-])")
+_NANP = re.compile(_NANP.pattern + r"|(?<![\d.,])(?:1?\d{10}|\d{7})(?![\d.,]?\d)")
+# A short code alone (911), or one digit at a time (9-1-1), but not the end of 69.50.315.
+_SHORT = re.compile(r"(?<!\d)(?<!\d[.,/\-])(?:\d{3}|\d[ .\-]\d[ .\-]\d)(?![.,/\-]?\d)")
+# A host name written alone (hep.org) is read in ASCII (or punycode): read
+# in every script, a sentence that ends without a space (በ.ኣይ, ا.استخدم)
+# would look like one. After `https://`, `www.` or `@`, a host in any script
+# (пример.рф) is read too.
 _DOMAIN = re.compile(r"(?<![a-z0-9\-_.])(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+"
                      r"(?:[a-z]{2,63}|xn--[a-z0-9\-]+)(?![a-z0-9\-])")
+_LABEL = r"[^\W_](?:[^\W_]|-){0,62}"      # letters and digits of any script, and dashes
+_ANY_SCRIPT_HOST = re.compile(rf"(?:[a-z][a-z0-9+.\-]*://|www\.|@)((?:{_LABEL}\.)+[^\W\d_]{{2,63}})"
+                              r"(?![\w\-])")
 
 
 def hidden_characters(text: str, allowed: frozenset[str] = frozenset()) -> list[str]:
@@ -55,20 +63,24 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
                    for c in text)
-    text = "".join(_IDNA_DOTS.get(c, c) for c in text).translate(_DASHES)
+    # An ideographic full stop is a dot only inside a host name (hep。org),
+    # not at the end of a Chinese or Japanese sentence.
+    text = re.sub("(?<=[A-Za-z0-9])[\u3002\uff0e\uff61](?=[A-Za-z0-9])", ".", text).translate(_DASHES)
     return text.lower()
 
 
 def digit_groups(text: str) -> set[str]:
-    """Every run of three or more digits, alone and with the runs written
-    next to it as one number (1-800-484-3731 gives 18004843731, 800, 484,
-    3731): what a translation may print only if the English does."""
+    """Every run of three or more digits, and the runs written next to each
+    other when together they could be dialed: seven digits or more, or a
+    short code (1-800-484-3731 gives 18004843731, 800, 484, 3731; 9-1-1
+    gives 911; 10-15 gives nothing). What a translation may print only if
+    the English does."""
     found = set()
     for match in _DIGIT_GROUP.finditer(normalize(text)):
         runs = re.findall(r"\d+", match.group(0))
         found.update(run for run in runs if len(run) >= 3)
         joined = "".join(runs)
-        if len(joined) >= 3:
+        if len(joined) >= 7 or joined in SHORT_CODES:
             found.add(joined)
     return found
 
@@ -94,16 +106,20 @@ def phone_numbers(text: str, short_codes: frozenset[str] = SHORT_CODES) -> list[
         dial = "+" + digits if len(digits) == 11 and digits.startswith("1") else (
             "+1" + digits if len(digits) == 10 else digits)
         found[match.span()] = Number(match.group(0), dial)
-    for match in re.finditer(r"(?<!\d)(?<!\d[.,/\-])\d{3}(?![.,/\-]?\d)", plain):
-        if match.group(0) in short_codes and not any(s <= match.start() < e for s, e in found):
-            found[match.span()] = Number(match.group(0), match.group(0))
+    for match in _SHORT.finditer(plain):
+        digits = re.sub(r"\D", "", match.group(0))
+        if digits in short_codes and not any(s <= match.start() < e for s, e in found):
+            found[match.span()] = Number(match.group(0), digits)
     return [found[span] for span in sorted(found)]
 
 
 def domains(text: str) -> list[str]:
     """Every web address or e-mail domain in a text, as its host name
     without `www.` (hep.org), in order of appearance."""
-    hosts = [m.group(0).removeprefix("www.") for m in _DOMAIN.finditer(normalize(text))]
+    plain = normalize(text)
+    found = [(m.start(), m.group(0)) for m in _DOMAIN.finditer(plain)]
+    found += [(m.start(1), m.group(1)) for m in _ANY_SCRIPT_HOST.finditer(plain)]
+    hosts = [host.removeprefix("www.") for _, host in sorted(found)]
     return list(dict.fromkeys(hosts))
 
 

@@ -43,11 +43,13 @@ class ImportReport:
 
 
 def _cell_out(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
 
 
 def _cell_in(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+    """The text a `_cell_out` cell stands for ('=x is =x; ''=x is '=x)."""
+    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START) \
+        else value
 
 
 def export_csv(project: Project, lang: str) -> str:

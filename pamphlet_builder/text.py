@@ -126,6 +126,14 @@ def render_inline(text: str, fill: Callable[[str, str], Markup]) -> Markup:
     return Markup(PLACEHOLDER_RE.sub(lambda m: str(fill(m.group(1), m.group(2))), html))
 
 
+def visible(text: str) -> str:
+    """Inline Markdown as the reader sees it: escapes and entities decoded,
+    emphasis and code marks gone, breaks kept (9**1**1 and &#57;11 are 911)."""
+    tokens = _renderer.parseInline(text)[0].children or []
+    return "".join("\n" if t.type in ("softbreak", "hardbreak") else t.content
+                   for t in tokens if t.type in ("text", "code_inline", "softbreak", "hardbreak"))
+
+
 def plain(text: str) -> str:
     """Inline Markdown as plain text, for PDF metadata and checks."""
     tokens = _renderer.parseInline(text)[0].children or []

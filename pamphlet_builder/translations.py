@@ -41,7 +41,7 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 
 from . import printed, text
 from .content import SOURCE_LANG, Project
-from .errors import BuildError, ContentError
+from .errors import ContentError
 
 UI = "ui"
 CONTACTS = "contacts"
@@ -184,15 +184,18 @@ def entry_problems(source: str, translation: str,
                          f"found {', '.join(got) or 'none'}; copy them exactly as in the English")
     if PRINTF_RE.search(source) and "%" in PRINTF_RE.sub("", translation).replace("%%", ""):
         found.append("a lone % in an entry with %(name)s variables; write %% for a percent sign")
-    numbers = sorted(printed.digit_groups(translation) - printed.digit_groups(source))
+    # Read both as written and as printed: Markdown can hide a number
+    # (9**1**1, 9\-1\-1, &#57;11) or an invisible character (&rlm;).
+    seen, english = translation + "\n" + text.visible(translation), source + "\n" + text.visible(source)
+    numbers = sorted(printed.digit_groups(seen) - printed.digit_groups(english))
     if numbers:
         found.append(f"digits that are not in the English: {', '.join(numbers)}; numbers and "
                      "addresses come from the registry: keep the {contact.field} placeholders")
-    sites = [d for d in printed.domains(translation) if d not in printed.domains(source)]
+    sites = [d for d in printed.domains(seen) if d not in printed.domains(english)]
     if sites:
         found.append(f"a web or e-mail address that is not in the English: {', '.join(sites)}; "
                      "keep the {contact.url} placeholder instead")
-    hidden = printed.hidden_characters(translation, joiners)
+    hidden = printed.hidden_characters(seen, joiners)
     if hidden:
         found.append(f"invisible or control characters: {', '.join(hidden)}; delete them "
                      "(retype the text around them)")
