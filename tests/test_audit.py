@@ -102,7 +102,7 @@ def test_audit_reads_numbers_in_any_digit_script():
     assert parse_phone("1-800-555-0199").tel_uri == "tel:+18005550199"
 
 
-def test_a_number_change_with_a_failed_card_never_mixes_old_and_new_on_a_sheet(scratch):
+def two_cards_on_a_mixed_sheet(scratch) -> None:
     scratch.material("test-card")
     scratch.material("other-card")
     scratch.write("pamphlets/sheets.yaml", """\
@@ -111,11 +111,19 @@ def test_a_number_change_with_a_failed_card_never_mixes_old_and_new_on_a_sheet(s
             cards: [test-card/en, other-card/en]
         """)
     assert scratch.build(sheets=True).exit_code == 0
+
+
+def change_the_lines_number(scratch) -> None:
+    contacts = scratch.root / "pamphlets/contacts.yaml"
+    contacts.write_text(contacts.read_text().replace("1-800-484-3731", "1-800-222-1222"))
+
+
+def test_a_number_change_with_a_failed_card_never_mixes_old_and_new_on_a_sheet(scratch):
+    two_cards_on_a_mixed_sheet(scratch)
     sheet = "sheets/both.avery-5371.pdf"
     before = (scratch.root / "output" / sheet).read_bytes()
     # The line's number changes; other-card breaks at the same time.
-    contacts = scratch.root / "pamphlets/contacts.yaml"
-    contacts.write_text(contacts.read_text().replace("1-800-484-3731", "1-800-222-1222"))
+    change_the_lines_number(scratch)
     scratch.material("other-card", meta=CARD_META.replace("contacts: [site]", "contacts: [nope]"))
     report = scratch.build(sheets=True)
     failed = {r.path: r.error.message for r in report.failed}
@@ -129,18 +137,10 @@ def test_a_number_change_with_a_failed_card_never_mixes_old_and_new_on_a_sheet(s
 
 
 def test_a_scoped_build_never_leaves_a_mixed_sheet_with_a_stale_card(scratch):
-    scratch.material("test-card")
-    scratch.material("other-card")
-    scratch.write("pamphlets/sheets.yaml", """\
-        sheets:
-          both:
-            cards: [test-card/en, other-card/en]
-        """)
-    assert scratch.build(sheets=True).exit_code == 0
+    two_cards_on_a_mixed_sheet(scratch)
     sheet = "sheets/both.letter-10up.pdf"
     before = (scratch.root / "output" / sheet).read_bytes()
-    contacts = scratch.root / "pamphlets/contacts.yaml"
-    contacts.write_text(contacts.read_text().replace("1-800-484-3731", "1-800-222-1222"))
+    change_the_lines_number(scratch)
     report = scratch.build(sheets=True, materials=["test-card"])
     failed = {r.path: r.error.message for r in report.failed}
     assert "en/other-card.pdf: it is out of date (build it with --material other-card" in failed[sheet]
