@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -25,7 +26,7 @@ from babel.messages.catalog import Catalog
 
 from . import __version__, audit, fonts
 from .content import SOURCE_LANG, Language, Material, Project, load_project
-from .errors import BuildError, ContentError, RenderError
+from .errors import BuildError, ContentError, RenderError, as_build_error
 from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
 from .outputs import (digest, environment_digest, is_up_to_date, read_manifest,
                       tree_digest, write_atomic, write_manifest)
@@ -34,6 +35,8 @@ from .translations import (CONTACT_FIELDS, CONTACTS, UI, broken_entries, catalog
 
 log = logging.getLogger(__name__)
 RECYCLE_AFTER = 60     # jobs per worker process before it is replaced (memory stays bounded)
+DEAD_GRACE_S = 3.0     # a job's worker gone this long without its result: the job is lost
+FAULT_ENV = "PAMPHLET_BUILDER_FAULT"   # tests: "kill:MATERIAL/LANG" or "hang:MATERIAL/LANG"
 # WeasyPrint options per variant, else per format: tagged PDF/UA handouts for
 # screen readers; PDF/X-4 for print shops.
 PDF_OPTIONS = {
@@ -60,6 +63,7 @@ class BuildOptions:
     keep_html: bool = False           # also write the HTML of each office print (preview)
     pdfx: str = "x-4"                 # print shops: PDF/X-4, or x-1a for older workflows
     force: bool = False               # rebuild even what is up to date
+    job_timeout: float = 600.0        # seconds: a job that takes longer is stopped and reported
     max_age_months: int = 12          # --final: contacts confirmed longer ago are refused
 
 
@@ -71,6 +75,7 @@ class Result:
     error: BuildError | None = None
     entry: dict | None = None
     reused: bool = False           # up to date: its key matched, nothing was rendered
+    stale: str | None = None       # not rebuilt, and why: its previous file is out of date
 
 
 @dataclass
@@ -201,7 +206,8 @@ def build(project: Project, options: BuildOptions,
 def _card_problems(project: Project, report: BuildReport, previous: dict[str, dict],
                    fingerprints: InputFingerprints) -> Callable[[str], str | None]:
     """Why a card on disk may not go on a sheet (None when it is current):
-    a sheet never mixes a card that failed, or is out of date, with new ones."""
+    a sheet never mixes a card that failed, or is out of date, with new ones.
+    A card of this build that failed starts with "it failed"."""
     built = {r.path: r for r in report.results}
 
     def problem(path: str) -> str | None:
@@ -233,7 +239,7 @@ class InputFingerprints:
         shared = [root / "templates", root / "styles"] + sorted(project.content_dir.glob("*.yaml"))
         settings = {k: v for k, v in asdict(options).items()
                     if k not in ("out", "materials", "langs", "jobs", "catalog", "force", "sheets",
-                                 "printer", "variants")}
+                                 "printer", "variants", "job_timeout")}
         self.project = project
         self.shared = digest(environment_digest(), tree_digest(root, *shared),
                              json.dumps(settings, sort_keys=True, default=str))
@@ -279,12 +285,14 @@ def _worker_start(root: Path, project: Project | None = None) -> None:
         for domain, messages in source_messages(project).items()})
 
 
-def _pool_worker_start(root: Path) -> None:
+def _pool_worker_start(root: Path, started) -> None:
     """A worker process: the project, templates and WeasyPrint loaded once,
     then frozen out of the garbage collector's sight, so the collection
     after each document (which frees WeasyPrint's font buffers: 80 MB for a
-    CJK document) costs milliseconds instead of a tenth of a second."""
+    CJK document) costs milliseconds instead of a tenth of a second.
+    `started` tells the build which worker holds which job."""
     _worker_start(root)
+    _worker["started"] = started
     from . import pdf    # noqa: F401  (WeasyPrint, imported before the freeze)
     _worker["release_each"] = True
     gc.freeze()
@@ -310,6 +318,10 @@ class _NeedsRendering(Exception):
 
 def _build_pool_job(job) -> tuple[tuple[str, str], list[Result]]:
     (material_id, code), options, previous = job
+    _worker["started"].put(((material_id, code), os.getpid(), time.monotonic()))
+    fault = os.environ.get(FAULT_ENV, "")          # fault injection, for the tests only
+    if fault in (f"kill:{material_id}/{code}", f"hang:{material_id}/{code}"):
+        signal.pause() if fault.startswith("hang") else os.kill(os.getpid(), signal.SIGKILL)
     return (material_id, code), _build_job(material_id, code, options, previous)
 
 
@@ -347,6 +359,32 @@ class Renderers:
         self.pending: list = []         # (job, its result to come from a worker)
         self.queued: list = []          # jobs not sent to a worker
         self.loaded_here = False
+        self.started = multiprocessing.get_context("spawn").SimpleQueue()
+        self.lost_jobs = False          # a job whose result will never come: terminate the pool
+        self.dead: dict[tuple[str, str], float] = {}   # job -> when its worker was seen gone
+
+    def _lost(self, job: tuple[str, str], pid: int, since: float) -> list[Result] | None:
+        """Failed results for a job whose worker died or ran too long
+        (stopped here); None while it is still working."""
+        alive = {p.pid for p in self.pool._pool if p.is_alive()} if self.pool else set()
+        if pid in alive and time.monotonic() - since < self.options.job_timeout:
+            return None
+        if pid not in alive:
+            # A worker recycled after its last job exits just after sending its result:
+            # give the result a moment to arrive before calling the job lost.
+            first_seen = self.dead.setdefault(job, time.monotonic())
+            if time.monotonic() - first_seen < DEAD_GRACE_S:
+                return None
+            why = "the worker building it stopped (killed, perhaps because memory ran out)"
+        else:
+            os.kill(pid, signal.SIGKILL)    # the pool starts a new worker in its place
+            why = f"it ran for more than {self.options.job_timeout:.0f} s and was stopped"
+        material = self.project.materials[job[0]]
+        return [Result(job[0], job[1], output_path(*job, v),
+                       RenderError(f"[{job[1]}] not built: {why}", material.folder,
+                                   hint="build it again; if it happens again, build it alone "
+                                        "with --material and --lang, and report it"))
+                for v in variants_for(material, self.options)]
 
     def load_here(self) -> None:
         """Templates and catalogs in this process, for planning or rendering."""
@@ -359,7 +397,7 @@ class Renderers:
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.terminate() if exc[0] else self.pool.close()
+            self.pool.terminate() if exc[0] or self.lost_jobs else self.pool.close()
             self.pool.join()
 
     def submit(self, jobs: list[tuple[str, str]]) -> None:
@@ -368,8 +406,8 @@ class Renderers:
         self.queued += jobs
         if self.pool is None and self.workers > 1 and len(self.queued) > 1:
             self.pool = multiprocessing.get_context("spawn").Pool(
-                self.workers, initializer=_pool_worker_start, initargs=(self.project.root,),
-                maxtasksperchild=RECYCLE_AFTER)
+                self.workers, initializer=_pool_worker_start,
+                initargs=(self.project.root, self.started), maxtasksperchild=RECYCLE_AFTER)
         if self.pool is not None:
             for job in self.queued:
                 work = (job, self.options, _previous_for(self.previous, *job))
@@ -378,10 +416,28 @@ class Renderers:
 
     def results(self) -> dict[tuple[str, str], list[Result]]:
         done = {}
-        for job, handle in self.pending:
-            done[job] = handle.get()[1]
-            for result in done[job]:
-                self.progress(result.path)
+        holders: dict[tuple[str, str], tuple[int, float]] = {}   # job -> (worker pid, since)
+        waiting = dict(self.pending)
+        while waiting:
+            while not self.started.empty():
+                job, pid, since = self.started.get()
+                holders[job] = (pid, since)
+            for job, handle in list(waiting.items()):
+                if handle.ready():
+                    done[job] = handle.get()[1]
+                elif job in holders:
+                    lost = self._lost(job, *holders[job])
+                    if lost is None:
+                        continue
+                    done[job] = lost
+                    self.lost_jobs = True
+                else:
+                    continue
+                del waiting[job]
+                for result in done[job]:
+                    self.progress(result.path)
+            if waiting:
+                next(iter(waiting.values())).wait(0.2)
         if self.queued:
             self.load_here()
         for job in self.queued:
@@ -401,9 +457,12 @@ def build_material(project: Project, material: Material, lang: Language,
         if material.errors:
             raise material.errors[0] if len(material.errors) == 1 else _many(material)
         translate = prepare_translation(project, material, lang, options, templates)
-    except BuildError as exc:
-        exc.path = exc.path or material.folder
-        return [Result(material.id, lang.code, output_path(material.id, lang.code, v), exc)
+    except _NeedsRendering:
+        raise
+    except Exception as exc:        # the job boundary: this job fails, the build goes on
+        error = as_build_error(exc, f"preparing {material.id} in {lang.code}")
+        error.path = error.path or material.folder
+        return [Result(material.id, lang.code, output_path(material.id, lang.code, v), error)
                 for v in variants]
     for variant in variants:
         rel = output_path(material.id, lang.code, variant)
@@ -413,9 +472,11 @@ def build_material(project: Project, material: Material, lang: Language,
             result.entry = render_variant(project, material, lang, variant, translate, options,
                                           env, previous.get(rel), plan_only)
             result.reused = result.entry is previous.get(rel)
-        except BuildError as exc:
-            exc.path = exc.path or material.folder
-            result.error = exc
+        except _NeedsRendering:
+            raise
+        except Exception as exc:    # the job boundary, per output
+            result.error = as_build_error(exc, f"building {rel}")
+            result.error.path = result.error.path or material.folder
         results.append(result)
         if _worker.get("release_each"):
             _release_memory()
@@ -620,5 +681,7 @@ def _write_manifest(out: Path, report: BuildReport,
     entries = [r.entry for r in report.results if r.entry]
     report.unchanged = sum(1 for r in report.results if r.entry and not r.reused
                            and before.get(r.path, {}).get("sha256") == r.entry["sha256"])
-    failed = {r.path: r.error.message.splitlines()[0] for r in report.failed if r.error}
-    return write_manifest(out, entries, failed, catalog_fields)
+    out_of_date = {r.path: r.error.message.splitlines()[0] for r in report.failed if r.error}
+    out_of_date.update((r.path, r.stale) for r in report.results if r.stale)
+    return write_manifest(out, entries, out_of_date, [r.path for r in report.failed],
+                          catalog_fields)

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import importlib.metadata
 import json
+import logging
 import multiprocessing
 import re
 from dataclasses import asdict, dataclass
@@ -27,6 +28,7 @@ from .qr import QUIET_ZONE_MODULES
 from .translations import (broken_entries, catalog_path, merged_catalog, status,
                            templates_by_domain, translated_languages)
 
+log = logging.getLogger(__name__)
 CACHE = ".cache"                 # remembered answers, under the project (not committed)
 INPUTS = ("pamphlets", "translations", "styles", "templates")
 READING_GRADE_MAX = 8.0          # NIH: below 8th grade; many aim for 6th-8th
@@ -124,8 +126,12 @@ def start_preflight(project: Project, final: bool = False) -> Callable[[], list[
 
 
 def _preflight_child(send, project: Project, final: bool) -> None:
-    send.send(run_checks(project, final, remember=True))
-    send.close()
+    try:
+        send.send(run_checks(project, final, remember=True))
+    except Exception as exc:        # the parent checks again itself, and reports it there
+        log.info("preflight child failed: %s", exc)
+    finally:
+        send.close()
 
 
 def theme_errors(project: Project) -> list[Finding]:
@@ -300,12 +306,17 @@ def check_translations(project: Project, final: bool) -> list[Finding]:
     findings = []
     templates = templates_by_domain(project)
     for lang in translated_languages(project)[1:]:
-        for domain, template in templates.items():
-            catalog = merged_catalog(catalog_path(project, lang, domain), lang, template)
-            findings += [Finding("error", domain, lang, "translation rules", e.message,
-                                 e.location(project.root))
-                         for e in broken_entries(project, lang, domain, catalog)]
-        table = status(project, lang, templates)
+        try:
+            for domain, template in templates.items():
+                catalog = merged_catalog(catalog_path(project, lang, domain), lang, template)
+                findings += [Finding("error", domain, lang, "translation rules", e.message,
+                                     e.location(project.root))
+                             for e in broken_entries(project, lang, domain, catalog)]
+            table = status(project, lang, templates)
+        except BuildError as exc:      # an unreadable catalog: this language, not the check
+            findings.append(Finding("error", "(all)", lang, "translation", exc.message,
+                                    exc.location(project.root)))
+            continue
         total = sum(c["total"] for c in table.values())
         if all(c["draft"] == c["total"] for c in table.values()):
             # The usual case for a machine-drafted language: one line, not one per catalog.

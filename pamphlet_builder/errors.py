@@ -5,6 +5,9 @@ Who raises what:
   that are wrong (a user's mistake, fixable by editing the named file).
 - RenderError: a material that failed to render or did not fit its format.
 - SetupError: something missing on this machine (fonts, libraries).
+- InternalError: anything else that went wrong in one job (a bug, a full
+  disk, a killed worker): that output fails, with the traceback kept for
+  `output/build.log`, and the build goes on.
 The CLI turns every one of them into a message and an exit code, never a
 traceback.
 """
@@ -63,6 +66,34 @@ class RenderError(BuildError):
 
 class SetupError(BuildError):
     """This machine lacks something the build needs (fonts, libraries)."""
+
+
+class InternalError(BuildError):
+    """Something unexpected failed in one job; `trace` is its traceback."""
+
+    def __init__(self, message: str, path: Path | str | None = None,
+                 line: int | None = None, hint: str | None = None, trace: str = ""):
+        super().__init__(message, path, line, hint)
+        self.trace = trace
+
+    def __reduce__(self):
+        return (self.__class__, (self.message, self.path, self.line, self.hint, self.trace))
+
+    @classmethod
+    def wrap(cls, exc: BaseException, doing: str) -> InternalError:
+        import traceback
+        kind = "out of disk space" if isinstance(exc, OSError) and exc.errno == 28 else type(exc).__name__
+        return cls(f"internal error while {doing}: {kind}: {exc}",
+                   getattr(exc, "filename", None) if isinstance(exc, OSError) else None,
+                   hint="the details are in output/build.log; please report it if it is not "
+                        "a full disk or a permissions problem",
+                   trace="".join(traceback.format_exception(exc)))
+
+
+def as_build_error(exc: Exception, doing: str) -> BuildError:
+    """The job boundary's one rule: a user's mistake stays as it is; anything
+    else becomes an InternalError for that output alone."""
+    return exc if isinstance(exc, BuildError) else InternalError.wrap(exc, doing)
 
 
 class ErrorList(Exception):

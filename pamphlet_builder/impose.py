@@ -29,7 +29,7 @@ from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, D
                            TextStringObject)
 
 from .contacts import ID_RE
-from .errors import BuildError, ContentError, RenderError
+from .errors import BuildError, ContentError, RenderError, as_build_error
 from .formats import PAPER_PT, PT_PER_IN, PT_PER_MM
 from .outputs import environment_digest, file_sha256, is_up_to_date, write_atomic
 from .yamlfile import load_yaml, require_mapping
@@ -345,10 +345,12 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
     from .build import Result
     result = Result(material, lang, rel)
     problems = [f"{source}: {p}" for source in sources if (p := card_problem(source))]
-    if problems:
-        result.error = RenderError("not rebuilt, so that it never mixes old and new cards: the "
-                                   "card " + "; the card ".join(problems), out / rel,
-                                   hint="fix and build those cards, then build again")
+    why = "not rebuilt, so that it never mixes old and new cards: the card " + "; the card ".join(problems)
+    if any(": it failed" in p for p in problems):
+        result.error = RenderError(why, out / rel, hint="fix and build those cards, then build again")
+        return result
+    if problems:              # cards outside this build: the sheet waits for them
+        result.stale = why
         return result
     key = hashlib.sha256(json.dumps([environment_digest(), preset.name, nudge.front, nudge.back,
                                      title] + [file_sha256(out / s) for s in sources]).encode()).hexdigest()
@@ -365,12 +367,12 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
             reader = PdfReader(path)
             pages.append((reader.pages[0], reader.pages[1]))
         data, cells = impose_cards(pages, preset, nudge, title)
-    except BuildError as exc:
-        result.error = exc
+        write_atomic(out / rel, data)
+    except Exception as exc:        # the job boundary: this sheet fails, the build goes on
+        result.error = as_build_error(exc, f"building {rel}")
         return result
     for cell in cells:
         cell["source"] = sources[(cell["cell"] - 1) % len(sources)]
-    write_atomic(out / rel, data)
     result.entry = {"path": rel, "kind": "sheet", "preset": preset.name, "material": material,
                     "lang": lang, "sources": sources, "pages": 2,
                     "page_size_pt": [round(v, 3) for v in preset.size], "stock": preset.stock,
@@ -454,10 +456,10 @@ def _alignment(project: Project, out: Path, rel: str, preset: Preset, nudge: Nud
         reader = PdfReader(io.BytesIO(document.write_pdf()))
         pages = [(reader.pages[2 * i], reader.pages[2 * i + 1]) for i in range(cells)]
         data, placed = impose_cards(pages, preset, nudge, f"Alignment test, {preset.name}")
-    except BuildError as exc:
-        result.error = exc
+        write_atomic(out / rel, data)
+    except Exception as exc:        # the job boundary
+        result.error = as_build_error(exc, f"building {rel}")
         return result
-    write_atomic(out / rel, data)
     result.entry = {"path": rel, "kind": "sheet", "preset": preset.name, "material": "alignment",
                     "lang": "", "sources": [], "pages": 2, "page_size_pt": list(preset.size),
                     "stock": "plain paper", "cells": placed, "printer": printer,

@@ -73,7 +73,7 @@ def read_manifest(out: Path) -> dict[str, dict]:
         return {}
 
 
-def write_manifest(out: Path, entries: list[dict], failed: dict[str, str],
+def write_manifest(out: Path, entries: list[dict], out_of_date: dict[str, str], failed: list[str],
                    catalog_fields: Callable[[list[dict]], str] | None = None) -> dict:
     """Merge this build's entries into the manifest. A failed output keeps
     its previous entry (its previous PDF is untouched), marked `out_of_date`
@@ -84,7 +84,7 @@ def write_manifest(out: Path, entries: list[dict], failed: dict[str, str],
     merged = read_manifest(out)
     merged.update((e["path"], e) for e in entries)
     today = dt.date.today().isoformat()
-    for path, reason in failed.items():
+    for path, reason in out_of_date.items():
         if path in merged:
             since = (merged[path].get("out_of_date") or {}).get("since", today)
             merged[path] = {**merged[path], "out_of_date": {"reason": reason, "since": since}}

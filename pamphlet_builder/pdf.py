@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .errors import RenderError
+from .errors import ContentError, RenderError
 from .fonts import compact_cff_fonts
 from .formats import Format
 
@@ -65,14 +65,18 @@ class RenderedPDF:
 def render_document(html: str, root: Path) -> weasyprint.Document:
     """Lay out one HTML document; refused fetches become a RenderError."""
     fetcher = ProjectFetcher(root)
-    html, sheets = _parsed_stylesheets(html, root, fetcher)
     try:
+        html, sheets = _parsed_stylesheets(html, root, fetcher)
         return weasyprint.HTML(string=html, base_url=root.as_uri() + "/",
                                url_fetcher=fetcher).render(stylesheets=sheets)
-    except ForbiddenFetch as exc:
-        raise RenderError(f"the document asked for '{exc}', outside the project's "
-                          f"{' and '.join(READABLE_DIRS)} folders; nothing was fetched",
-                          hint="templates may link only to files in styles/ and templates/") from None
+    except ForbiddenFetch as exc:     # a BaseException in WeasyPrint: catch it here, by name
+        raise ContentError(f"a template or stylesheet asked for '{exc}', which is not a file in "
+                           f"the project's {' and '.join(READABLE_DIRS)} folders; nothing was "
+                           "fetched", "styles/",
+                           hint="link (and @import) only files in styles/ and templates/") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"a stylesheet is not UTF-8 text ({exc.reason})", "styles/",
+                           hint="save the file as UTF-8") from None
 
 
 _LINK = re.compile(r'<link rel="stylesheet" href="(styles/[^"<>]+\.css)">')

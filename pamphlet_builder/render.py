@@ -216,6 +216,10 @@ def render_html(env: jinja2.Environment, template: str, view: DocumentView,
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError(f"template error: {exc.message}", Path("templates") / (exc.name or template),
                            exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise ContentError(f"template '{exc.name}' not found in templates/ (included, imported or "
+                           f"extended by {template})", Path("templates") / template,
+                           hint="check the name in {% include %}, {% import %} or {% extends %}") from None
     except jinja2.UndefinedError as exc:
         raise ContentError(f"template uses something undefined: {exc.message}",
                            Path("templates") / template,
