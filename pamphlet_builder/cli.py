@@ -348,8 +348,7 @@ def cmd_content(args) -> int:
                              hint=f"materials: {', '.join(project.materials)}")
         if material.errors:
             raise material.errors[0]
-        review = record_review(material.folder, material.title,
-                               material.text_path.read_text(encoding="utf-8"), args.by, args.role)
+        review = record_review(material.folder, material.english, args.by, args.role)
         out.print(f"recorded: {escape(material.id)} health content reviewed by "
                   f"{escape(review.by)} ({escape(review.role)}) on {review.date}", highlight=False)
         return 0

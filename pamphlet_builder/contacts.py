@@ -69,7 +69,12 @@ class Contact:
 
 
 def parse_phone(raw: str) -> Phone:
-    """A Phone for a US number or short code; ValueError says what is wrong."""
+    """A Phone for a US number or short code; ValueError says what is wrong.
+    Only digits: a vanity number (1-800-FLOWERS) or an extension cannot be
+    dialed from a QR code the way it is printed."""
+    if re.search(r"[^\d\s().+-]", raw):
+        raise ValueError(f"'{raw}' has letters or other characters: write only the digits as "
+                         "dialed (no vanity letters, no extension)")
     digits = re.sub(r"[\s().-]", "", raw)
     if digits.isdigit() and len(digits) <= 6:
         short = phonenumbers.parse(digits, REGION)
@@ -82,6 +87,8 @@ def parse_phone(raw: str) -> Phone:
         raise ValueError(f"'{raw}' is not a phone number ({exc})") from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"'{raw}' is not a valid phone number")
+    if number.country_code != 1 or number.extension:
+        raise ValueError(f"'{raw}' is not a US number people can dial as printed")
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     # US style people expect on a card: 1-800-484-3731, not (800) 484-3731.
     if number.country_code == 1:

@@ -9,6 +9,7 @@ language list stops the build (exit 2) because every material depends on it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,7 +283,9 @@ def _read_text(material: Material) -> None:
         elif line.strip():
             raise ContentError("text before the first `<!-- part: NAME -->` line", path, number)
     _check_parts(material, found)
-    material.english = reviews.english_hash(material.title, source)
+    layout = [[name, [[q.contact, q.action] for q in part.qr], part.contacts]
+              for name, part in material.parts.items()]
+    material.english = reviews.english_hash(material.title, source, json.dumps(layout))
     for name, (first, body) in found.items():
         material.parts[name].source = "\n".join(body).strip("\n")
         material.parts[name].first_line = first + _leading_blank(body)

@@ -18,6 +18,12 @@ import phonenumbers
 
 REGION = "US"
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
+# Numeral characters that are not decimal digits but stand for 0-9 (CJK
+# 〇一二三..., Ethiopic ፩..፱): three or more in a row are read as digits.
+_NUMERAL_CHARS = "".join(chr(c) for c in range(0x80, 0x30000)
+                         if not chr(c).isdecimal() and unicodedata.numeric(chr(c), -1) in range(10)
+                         and unicodedata.category(chr(c)) in ("Lo", "Nl", "No"))
+_NUMERALS = re.compile(f"[{re.escape(_NUMERAL_CHARS)}]{{3,}}")
 # The three-digit numbers a US phone dials: N11 services and 988.
 SHORT_CODES = frozenset([f"{n}11" for n in range(2, 10)] + ["988"])
 # Digits with the separators people write between them in a number.
@@ -37,6 +43,18 @@ _DOMAIN = re.compile(r"(?<![a-z0-9\-_.])(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?
 _LABEL = r"[^\W_](?:[^\W_]|-){0,62}"      # letters and digits of any script, and dashes
 _ANY_SCRIPT_HOST = re.compile(rf"(?:[a-z][a-z0-9+.\-]*://|www\.|@)((?:{_LABEL}\.)+[^\W\d_]{{2,63}})"
                               r"(?![\w\-])")
+# Whatever follows a scheme is an address, even without a dot (http://x).
+_AFTER_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*://([^\s/?#\"'<>)]+)")
+# Internationalized top-level domains of the regions our languages are read
+# in (IANA): a bare host ending in one of these is read in any script.
+IDN_TLDS = ("рф", "рус", "укр", "бел", "қаз", "срб", "мкд", "москва", "онлайн", "сайт", "орг",
+            "中国", "中國", "台湾", "台灣", "香港", "澳門", "新加坡", "中文网", "公司", "网络", "在线",
+            "한국", "닷컴", "닷넷", "コム", "みんな", "ไทย", "ລາວ", "ශ්‍රී", "مصر", "السعودية",
+            "امارات", "الاردن", "المغرب", "تونس", "الجزائر", "عمان", "قطر", "فلسطين", "سورية",
+            "عراق", "اليمن", "السودان", "موريتانيا", "شبكة", "بيتك", "موقع")
+_IDN_HOST = re.compile(rf"(?<![\w\-.])((?:{_LABEL}\.)+(?:{'|'.join(IDN_TLDS)}))(?![\w\-])")
+# SMS short codes (Text HOME to 741741): five or six digits alone.
+_SMS = re.compile(r"(?<![\d.,/\-])\d{5,6}(?![.,/\-]?\d)")
 
 
 def hidden_characters(text: str, allowed: frozenset[str] = frozenset()) -> list[str]:
@@ -58,11 +76,15 @@ def hidden_characters(text: str, allowed: frozenset[str] = frozenset()) -> list[
 def normalize(text: str) -> str:
     """Text as a phone or browser reads it: invisible characters dropped,
     compatibility forms folded (full-width digits and letters), every
-    decimal digit as 0-9, IDNA dots and dashes as ASCII, lower case."""
+    decimal digit as 0-9 (and runs of three or more numeral characters, such
+    as 一八〇〇 or ፩፱፻, as the digits they stand for), IDNA dots and dashes
+    as ASCII, lower case."""
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c == "\n")
     text = unicodedata.normalize("NFKC", text)
     text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
                    for c in text)
+    text = _NUMERALS.sub(lambda m: "".join(str(int(unicodedata.numeric(c))) for c in m.group(0)),
+                         text)
     # An ideographic full stop is a dot only inside a host name (hep。org),
     # not at the end of a Chinese or Japanese sentence.
     text = re.sub("(?<=[A-Za-z0-9])[\u3002\uff0e\uff61](?=[A-Za-z0-9])", ".", text).translate(_DASHES)
@@ -106,11 +128,33 @@ def phone_numbers(text: str, short_codes: frozenset[str] = SHORT_CODES) -> list[
         dial = "+" + digits if len(digits) == 11 and digits.startswith("1") else (
             "+1" + digits if len(digits) == 10 else digits)
         found[match.span()] = Number(match.group(0), dial)
-    for match in _SHORT.finditer(plain):
+    for match in _DIGIT_GROUP.finditer(plain):     # anything else with a phone's length
         digits = re.sub(r"\D", "", match.group(0))
-        if digits in short_codes and not any(s <= match.start() < e for s, e in found):
+        if len(digits) >= 10 and not any(s < match.end() and match.start() < e for s, e in found):
             found[match.span()] = Number(match.group(0), digits)
-    return [found[span] for span in sorted(found)]
+    for pattern, only in ((_SHORT, short_codes), (_SMS, None)):
+        for match in pattern.finditer(plain):
+            digits = re.sub(r"\D", "", match.group(0))
+            if (only is None or digits in only) and not any(s <= match.start() < e for s, e in found):
+                found[match.span()] = Number(match.group(0), digits)
+    return [_whole(plain, span, found[span]) for span in sorted(found)]
+
+
+def _whole(plain: str, span: tuple[int, int], number: Number) -> Number:
+    """A number as printed: a digit glued before or after the match (a
+    stylesheet's `::after { content: "9" }`) makes it another number."""
+    start, end = span
+    if not (plain[end:end + 1].isdigit() or plain[start - 1:start].isdigit() if start else
+            plain[end:end + 1].isdigit()):
+        return number
+    while start > 0 and (plain[start - 1].isdigit() or plain[start - 1] in "-. " and
+                         plain[start - 2:start - 1].isdigit()):
+        start -= 1
+    while end < len(plain) and (plain[end].isdigit() or plain[end] in "-. " and
+                                plain[end + 1:end + 2].isdigit()):
+        end += 1
+    raw = plain[start:end]
+    return Number(raw, re.sub(r"\D", "", raw))
 
 
 def domains(text: str) -> list[str]:
@@ -118,7 +162,8 @@ def domains(text: str) -> list[str]:
     without `www.` (hep.org), in order of appearance."""
     plain = normalize(text)
     found = [(m.start(), m.group(0)) for m in _DOMAIN.finditer(plain)]
-    found += [(m.start(1), m.group(1)) for m in _ANY_SCRIPT_HOST.finditer(plain)]
+    for pattern in (_ANY_SCRIPT_HOST, _AFTER_SCHEME, _IDN_HOST):
+        found += [(m.start(1), m.group(1)) for m in pattern.finditer(plain)]
     hosts = [host.removeprefix("www.") for _, host in sorted(found)]
     return list(dict.fromkeys(hosts))
 

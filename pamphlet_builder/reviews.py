@@ -3,7 +3,8 @@
 A clinician (or another qualified reviewer) records a review with
 `python make_pamphlets.py content review MATERIAL --by NAME --role ROLE`.
 It is written to `pamphlets/MATERIAL/review.yaml` with a hash of the English
-it covers (the title and `en.md`): edit either, and the material is
+it covers (the title, `en.md`, and the contacts and QR codes each part of
+`material.yaml` prints): change any of them, and the material is
 unreviewed again until someone reviews the new text. It is never inferred,
 and an entry whose hash does not match the text counts for nothing.
 """
@@ -41,9 +42,10 @@ class ContentReview:
     english: str         # hash of the English reviewed
 
 
-def english_hash(title: str, text: str) -> str:
-    """A hash of the English a reviewer reads: the title and en.md."""
-    data = title.strip() + "\0" + text.replace("\r\n", "\n").strip()
+def english_hash(title: str, text: str, layout: str) -> str:
+    """A hash of what a reviewer signs: the title, en.md, and which contacts
+    and QR codes each part prints (`layout`, from material.yaml)."""
+    data = title.strip() + "\0" + text.replace("\r\n", "\n").strip() + "\0" + layout
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 
@@ -73,15 +75,15 @@ def current_review(reviews: list[ContentReview], english: str) -> ContentReview 
     return matching[-1] if matching else None
 
 
-def record_review(folder: Path, title: str, text: str, by: str, role: str,
+def record_review(folder: Path, english: str, by: str, role: str,
                   date: dt.date | None = None) -> ContentReview:
-    """Append a review of the material's current English to review.yaml."""
+    """Append a review of the material's current English (`english`, its
+    hash) to review.yaml."""
     for what, value in (("--by", by), ("--role", role)):
         if not NAME_RE.match(value.strip()):
             raise ContentError(f"{what} '{value}' must be 2 to 80 characters, without commas, "
                                "colons or brackets", hint='e.g. --by "Dr. Ana Lopez" --role prescriber')
-    review = ContentReview(by.strip(), role.strip(), (date or dt.date.today()).isoformat(),
-                           english_hash(title, text))
+    review = ContentReview(by.strip(), role.strip(), (date or dt.date.today()).isoformat(), english)
     reviews = load_reviews(folder) + [review]
     body = yaml.safe_dump({"reviews": [r.__dict__ for r in reviews]}, allow_unicode=True,
                           sort_keys=False)

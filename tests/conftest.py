@@ -114,8 +114,7 @@ class Scratch:
                  role: str = "prescriber"):
         """Record a clinician's review of the material's current English."""
         material = self.project().materials[mid]
-        return record_review(material.folder, material.title,
-                             material.text_path.read_text(encoding="utf-8"), by, role)
+        return record_review(material.folder, material.english, by, role)
 
     def build(self, **options):
         """Build in this process; only the office print unless asked for more."""

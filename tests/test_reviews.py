@@ -111,3 +111,10 @@ def test_a_placeholder_for_a_field_the_contact_lacks_is_an_error(scratch):
     scratch.material(text=CARD_TEXT.replace("- One short point.", "- Call {site.phone}"))
     [error] = scratch.project().materials["test-card"].errors
     assert error.line == 9 and "contact 'site' has no `phone`" in error.message
+
+
+def test_changing_what_a_part_prints_voids_the_review(scratch):
+    scratch.material()
+    scratch.sign_off()
+    scratch.material(meta=CARD_META.replace("contacts: [site]", "contacts: [unsure]"))
+    assert scratch.project().materials["test-card"].content_review is None
