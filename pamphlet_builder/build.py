@@ -30,7 +30,7 @@ from .errors import BuildError, ContentError, RenderError, as_build_error
 from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
 from .outputs import (digest, environment_digest, is_up_to_date, read_manifest,
                       tree_digest, write_atomic, write_manifest)
-from .translations import (CONTACT_FIELDS, CONTACTS, UI, broken_entries, catalog_path,
+from .translations import (CONTACT_FIELDS, CONTACTS, UI, broken_entries, catalog_path, missing_folders,
                            source_messages, template_catalog, translated_languages, translator_for)
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,12 @@ def plan(project: Project, options: BuildOptions) -> tuple[list[Material], list[
     if unknown:
         errors.append(ContentError(f"unknown material(s): {', '.join(unknown)}",
                                    hint=f"materials: {', '.join(project.materials)}"))
+    for code in missing_folders(project):       # listed, never silently skipped
+        errors.append(ContentError(
+            f"language '{code}' is listed but has no translations/{code}/ folder",
+            project.content_dir / "languages.yaml",
+            hint=f"run `python make_pamphlets.py translations new {code}`, or remove it from "
+                 "languages.yaml"))
     available = translated_languages(project)
     bad_langs = [code for code in options.langs if code not in available]
     if bad_langs:

@@ -25,7 +25,7 @@ from .errors import BuildError
 from .formats import FORMATS
 from .outputs import digest, environment_digest, tree_digest, write_atomic
 from .qr import QUIET_ZONE_MODULES
-from .translations import (broken_entries, catalog_path, merged_catalog, status,
+from .translations import (broken_entries, catalog_path, merged_catalog, missing_folders, status,
                            templates_by_domain, translated_languages)
 
 log = logging.getLogger(__name__)
@@ -303,7 +303,10 @@ def check_theme(root: Path) -> list[Finding]:
 
 
 def check_translations(project: Project, final: bool) -> list[Finding]:
-    findings = []
+    findings = [Finding("error", "(all)", code, "translation",
+                        f"listed in languages.yaml but translations/{code}/ is missing: run "
+                        f"`translations new {code}`", "pamphlets/languages.yaml")
+                for code in missing_folders(project)]
     templates = templates_by_domain(project)
     for lang in translated_languages(project)[1:]:
         try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from rich.console import Console
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.verbose:   # WeasyPrint's own warnings are ours to report
         logging.getLogger("weasyprint").setLevel(logging.CRITICAL)
+    # The command line's boundary: a user's mistake is a message and exit 2;
+    # anything else is "internal error" and exit 3, its traceback in the log.
     try:
         return args.func(args)
     except BuildError as exc:
@@ -47,6 +51,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except Exception as exc:
+        log_path = write_log(args.root / "output", [traceback.format_exc()])
+        err.print(f"[bold red]internal error[/] while running `{args.command}`: "
+                  f"{escape(type(exc).__name__)}: {escape(str(exc))}\n    -> the details are in "
+                  f"{log_path or 'the traceback below'}; please report it", highlight=False)
+        if log_path is None or args.verbose:
+            err.print(escape(traceback.format_exc()), highlight=False)
+        return 3
+
+
+def write_log(out: Path, sections: list[str]) -> Path | None:
+    """output/build.log with the given sections; None if it cannot be written."""
+    path = out / "build.log"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n\n" + "\n\n".join(sections) + "\n",
+                        encoding="utf-8")
+        return path
+    except OSError:
+        return None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -150,9 +174,26 @@ def load(args) -> Project:
     return project
 
 
+def output_folder(path: Path) -> Path:
+    """The output folder, made if needed; a BuildError if it cannot be written."""
+    path = path.resolve()
+    if path.exists() and not path.is_dir():
+        raise BuildError(f"the output folder {path} is a file", hint="give --out a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise BuildError(f"cannot write to the output folder {path}: {exc.strerror}",
+                         hint="pick another with --out, or fix its permissions or free some "
+                              "disk space") from None
+    return path
+
+
 def cmd_build(args) -> int:
     project = load(args)
-    options = BuildOptions(out=(args.out or project.root / "output").resolve(),
+    options = BuildOptions(out=output_folder(args.out or project.root / "output"),
                            materials=args.material, langs=args.lang, final=args.final,
                            paper=args.paper, allow_fallback=args.allow_fallback,
                            target=args.target, variants=args.variants, sheets=args.sheets,
@@ -189,6 +230,17 @@ def cmd_build(args) -> int:
         assert result.error is not None
         err.print(f"[bold red]failed[/] {result.path}: {escape(result.error.format(project.root))}",
                   highlight=False)
+        if args.verbose and getattr(result.error, "trace", ""):
+            err.print(escape(result.error.trace), highlight=False)
+    for result in report.results:
+        if result.stale:
+            err.print(f"[yellow]out of date[/] {result.path}: {escape(result.stale)}", highlight=False)
+    if report.failed:
+        log_path = write_log(options.out, [f"{r.path}: {r.error.format(project.root)}\n"
+                                           f"{getattr(r.error, 'trace', '')}"
+                                           for r in report.failed if r.error])
+        if log_path:
+            err.print(f"details of each failure: {log_path}", highlight=False)
     documents = [r.entry for r in report.results if r.entry and r.entry["kind"] == "document"]
     sheets = [r.entry for r in report.results if r.entry and r.entry["kind"] == "sheet"]
     proofs = sum(1 for e in documents if e["draft"] or e["unverified"])

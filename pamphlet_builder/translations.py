@@ -73,6 +73,12 @@ def catalog_path(project: Project, lang: str, domain: str) -> Path:
     return translations_dir(project) / lang / f"{domain}.po"
 
 
+def missing_folders(project: Project) -> list[str]:
+    """Languages listed in languages.yaml without a translations/ folder."""
+    return [code for code in project.languages
+            if code != SOURCE_LANG and not (translations_dir(project) / code).is_dir()]
+
+
 def translated_languages(project: Project) -> list[str]:
     """English plus every configured language that has a translations folder."""
     found = [code for code in project.languages

@@ -94,8 +94,25 @@ class Scratch:
         for folder in ("templates", "styles"):
             shutil.copytree(ROOT / folder, root / folder)
         (root / "pamphlets").mkdir()
-        shutil.copy(ROOT / "pamphlets" / "languages.yaml", root / "pamphlets" / "languages.yaml")
+        self.languages = ["en"]
+        self._write_languages()
         self.write("pamphlets/contacts.yaml", CONTACTS)
+
+    def _write_languages(self) -> None:
+        """The real languages.yaml, with only the languages this project has
+        (a listed language without translations/ is an error)."""
+        real = (ROOT / "pamphlets" / "languages.yaml").read_text("utf-8")
+        head, _, body = real.partition("\nlanguages:\n")
+        kept = [line for line in body.splitlines()
+                if line.strip() and line.split(":")[0].strip() in self.languages]
+        (self.root / "pamphlets" / "languages.yaml").write_text(
+            head + "\nlanguages:\n" + "\n".join(kept) + "\n", encoding="utf-8")
+
+    def language(self, code: str):
+        """List one of the real languages (then `translations.new_language`)."""
+        self.languages.append(code)
+        self._write_languages()
+        return self.project()
 
     def write(self, rel: str, text: str) -> Path:
         path = self.root / rel

@@ -90,7 +90,7 @@ def test_hard_reading_is_a_warning(scratch):
 def test_missing_translation_is_reported(scratch):
     from pamphlet_builder import translations
     scratch.material()
-    translations.new_language(scratch.project(), "es")
+    translations.new_language(scratch.language("es"), "es")
     findings = run_checks(scratch.project(), today=TODAY)
     assert any(f.check == "translation" and f.lang == "es" and "missing" in f.message
                for f in findings)

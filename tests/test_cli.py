@@ -30,6 +30,7 @@ def test_doctor_reports_this_machine():
 
 def test_status_strict_fails_on_missing_translations(scratch):
     scratch.material()
+    scratch.language("es")
     assert run("translations", "new", "es", root=scratch.root).returncode == 0
     relaxed = run("translations", "status", root=scratch.root)
     strict = run("translations", "status", "--strict", root=scratch.root)

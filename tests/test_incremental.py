@@ -15,7 +15,7 @@ def project(scratch):
     scratch.material("card-site")                                         # prints `site`
     scratch.material("card-line", meta=CARD_META.replace("contacts: [site]", "contacts: [line]"))
     scratch.material("handout", meta=HANDOUT_META, text=HANDOUT_TEXT)
-    tr.new_language(scratch.project(), "es")
+    tr.new_language(scratch.language("es"), "es")
     fill(scratch)
     first = scratch.build(sheets=True)
     assert first.exit_code == 0 and not any(r.reused for r in first.results)

@@ -281,7 +281,7 @@ def test_no_phone_like_number_passes_in_any_script(case):
 def filled(scratch):
     """A card with every es entry translated (drafts)."""
     scratch.material()
-    tr.new_language(scratch.project(), "es")
+    tr.new_language(scratch.language("es"), "es")
     result, _ = fill(scratch)
     assert result.errors == [] and len(result.changed) == 22
     return scratch
@@ -351,7 +351,7 @@ def test_a_number_in_a_po_entry_fails_that_language_only(filled, domain, msgid, 
 
 
 def test_several_broken_entries_are_each_named_and_other_languages_build(filled):
-    tr.new_language(filled.project(), "vi")
+    tr.new_language(filled.language("vi"), "vi")
     assert fill(filled, "vi")[0].errors == []
     lines = {d: set_msgstr(filled, d, m, s) for d, m, _, s in BROKEN}
     set_msgstr(filled, "contacts", "Not confirmed.", "Sin confirmar: 1-866-789-1511.")  # not on the card
@@ -452,7 +452,7 @@ def review_line(scratch, msgid: str) -> str:
 @pytest.fixture
 def reviewed(scratch):
     scratch.material()
-    tr.new_language(scratch.project(), "es")
+    tr.new_language(scratch.language("es"), "es")
     assert fill(scratch, reviewer="Ana Reviewer")[0].errors == []
     scratch.sign_off()
     assert set(states(scratch, "test-card").values()) == {"reviewed"}

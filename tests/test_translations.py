@@ -41,7 +41,7 @@ def fill(scratch, lang="es", words=SPANISH, reviewer=""):
 @pytest.fixture
 def spanish(scratch):
     scratch.material()
-    tr.new_language(scratch.project(), "es")
+    tr.new_language(scratch.language("es"), "es")
     return scratch
 
 
