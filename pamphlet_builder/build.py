@@ -28,7 +28,7 @@ from . import __version__, audit, fonts
 from .content import SOURCE_LANG, Language, Material, Project, load_project
 from .errors import BuildError, ContentError, RenderError, as_build_error
 from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
-from .outputs import (digest, environment_digest, is_up_to_date, read_manifest,
+from .outputs import (digest, environment_digest, is_up_to_date, locked, read_manifest,
                       tree_digest, write_atomic, write_manifest)
 from .translations import (CONTACT_FIELDS, CONTACTS, UI, broken_entries, catalog_path, missing_folders,
                            source_messages, template_catalog, translated_languages, translator_for)
@@ -84,6 +84,8 @@ class BuildReport:
     config_errors: list[BuildError] = field(default_factory=list)
     catalog: Path | None = None
     unchanged: int = 0             # outputs with the same bytes as before
+    removed: list[str] = field(default_factory=list)   # outputs of retired content, deleted
+    notes: list[str] = field(default_factory=list)     # what a person should know about this build
 
     @property
     def failed(self) -> list[Result]:
@@ -151,8 +153,27 @@ def build(project: Project, options: BuildOptions,
     materials, languages, report.config_errors = plan(project, options)
     if report.config_errors:
         return report
+    try:
+        with locked(options.out):
+            return _build(project, options, progress, report)
+    except BuildError as exc:          # the output folder is taken, or cannot be written
+        report.config_errors.append(exc)
+        return report
+
+
+def _build(project: Project, options: BuildOptions, progress: Callable[[str], None],
+           report: BuildReport) -> BuildReport:
     started = time.monotonic()
-    previous = {} if options.force else read_manifest(options.out)
+    previous = read_manifest(options.out)
+    if previous is None:
+        # A damaged manifest is no manifest; and the new one must not shrink
+        # to this build's scope, so every output is checked again.
+        report.notes.append("output/manifest.json was damaged: every file was checked again")
+        options = replace(options, materials=[], langs=[])
+        previous = {}
+    if options.force:
+        previous = {}
+    materials, languages, _ = plan(project, options)
     fingerprints = InputFingerprints(project, options)
     jobs = [(m, lang) for m in materials for lang in languages]
     done: dict[tuple[str, str], list[Result]] = {}
@@ -200,10 +221,11 @@ def build(project: Project, options: BuildOptions,
                                               _card_problems(project, report, previous, fingerprints))
         log.info("sheets done at %.2f s", time.monotonic() - started)
     if not options.catalog:
-        _write_manifest(options.out, report, None)
+        _write_manifest(project, options, report, None)
         return report
     from . import catalog
-    manifest = _write_manifest(options.out, report, catalog.manifest_fields(project, options.out))
+    manifest = _write_manifest(project, options, report,
+                               catalog.manifest_fields(project, options.out))
     report.catalog = catalog.write_catalog(project, options.out, manifest)
     log.info("catalog done at %.2f s", time.monotonic() - started)
     return report
@@ -679,15 +701,32 @@ def _refuse_unfinished(project: Project, material: Material, lang: Language, tra
                            material.folder)
 
 
-def _write_manifest(out: Path, report: BuildReport,
+def _write_manifest(project: Project, options: BuildOptions, report: BuildReport,
                     catalog_fields: Callable[[list[dict]], str] | None) -> dict:
     """The manifest with this build's entries (and the catalog's key, when
-    there is a catalog); counts the outputs rebuilt with the same bytes."""
-    before = read_manifest(out)
+    there is a catalog), without the outputs the project no longer makes;
+    counts the outputs rebuilt with the same bytes."""
+    out = options.out
+    before = read_manifest(out) or {}
     entries = [r.entry for r in report.results if r.entry]
     report.unchanged = sum(1 for r in report.results if r.entry and not r.reused
                            and before.get(r.path, {}).get("sha256") == r.entry["sha256"])
     out_of_date = {r.path: r.error.message.splitlines()[0] for r in report.failed if r.error}
     out_of_date.update((r.path, r.stale) for r in report.results if r.stale)
-    return write_manifest(out, entries, out_of_date, [r.path for r in report.failed],
-                          catalog_fields)
+    manifest, report.removed = write_manifest(out, entries, out_of_date,
+                                              [r.path for r in report.failed],
+                                              _still_made(project), catalog_fields)
+    return manifest
+
+
+def _still_made(project: Project) -> Callable[[str], bool]:
+    """Whether the project still makes an output: false for the files of a
+    retired material, language, variant or sheet."""
+    from . import impose
+    langs = translated_languages(project)
+    documents = {output_path(m.id, code, v) for m in project.materials.values() for code in langs
+                 for v in VARIANTS.values()
+                 if m.format is None or (m.format.name in v.formats and (v.name != "flyer" or m.flyer))}
+    sheets, mixes_known = impose.sheet_paths(project, langs)
+    return lambda path: path in documents or path in sheets or (
+        not mixes_known and path.startswith("sheets/"))

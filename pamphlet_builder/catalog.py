@@ -61,7 +61,8 @@ def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
         items=catalog_items(project, documents, sheets),
         languages=[project.languages[c] for c in sorted({e["lang"] for e in documents},
                                                         key=list(project.languages).index)],
-        materials=[project.materials[m] for m in sorted({e["material"] for e in documents})],
+        materials=[project.materials[m] for m in sorted({e["material"] for e in documents})
+                   if m in project.materials],
         mixes=[e for e in sheets if e["lang"] in ("mixed", "")],
         presets=PRESETS, build_key=key)
     write_atomic(path, html.encode("utf-8"))

@@ -256,6 +256,12 @@ def cmd_build(args) -> int:
                                            for f in warnings[:3])
                   + (f"; ... run `check` for all {len(warnings)}" if len(warnings) > 3 else ""),
                   highlight=False)
+    if report.removed:
+        out.print(f"removed {len(report.removed)} file(s) the project no longer makes: "
+                  + ", ".join(report.removed[:6]) + (" ..." if len(report.removed) > 6 else ""),
+                  highlight=False)
+    for note in report.notes:
+        out.print(f"note: {escape(note)}", highlight=False)
     if report.catalog:
         out.print(f"catalog: {report.catalog}", highlight=False)
     return report.exit_code

@@ -381,6 +381,20 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
     return result
 
 
+def sheet_paths(project: Project, langs: list[str]) -> tuple[set[str], bool]:
+    """Every sheet the project makes, and whether that includes the mixed
+    sheets (not when sheets.yaml cannot be read: then none is retired)."""
+    paths = {f"sheets/alignment.{p}.pdf" for p in PRESETS}
+    paths |= {f"{lang}/sheets/{mid}.{p}.pdf" for mid in project.materials if _is_card(project, mid)
+              for lang in langs for p in PRESETS}
+    failed: list = []
+    from .build import BuildOptions                 # only to read sheets.yaml the one way
+    mixes = _mixes(project, BuildOptions(out=project.root / "output"), failed)
+    if failed:
+        return paths, False
+    return paths | {f"sheets/{name}.{p}.pdf" for name, _ in mixes for p in PRESETS}, True
+
+
 def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple[str, list[str]]]:
     """(name, card paths) for each sheet in pamphlets/sheets.yaml; a broken
     spec is reported as a failed sheet."""
@@ -393,9 +407,9 @@ def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple
         data = require_mapping(load_yaml(path), path, "the file")
         sheets = require_mapping(data.get("sheets") or {}, path, "`sheets`", data.line("sheets"))
         for name, spec in sheets.items():
-            if not ID_RE.match(str(name)):       # the name becomes a file name under output/sheets/
+            if not ID_RE.match(str(name)) or name == "alignment":   # becomes output/sheets/NAME.*
                 raise ContentError(f"sheet name '{name}' must be lowercase letters, digits and "
-                                   "dashes", path, sheets.line(name))
+                                   "dashes, and not 'alignment'", path, sheets.line(name))
             spec = require_mapping(spec, path, f"sheet '{name}'", sheets.line(name))
             cards = spec.get("cards") or []
             if not isinstance(cards, list) or not 1 <= len(cards) <= 10:
@@ -409,7 +423,12 @@ def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple
                     raise ContentError(f"sheet '{name}': '{card}' names an unknown language",
                                        path, spec.line("cards"),
                                        hint=f"languages: {', '.join(project.languages)}")
-                if known is None or known.format is None or known.format.name != "wallet-card":
+                if known is None:
+                    raise ContentError(f"sheet '{name}': there is no material '{material}' "
+                                       f"(in '{card}')", path, spec.line("cards"),
+                                       hint="write cards as MATERIAL/LANG, e.g. "
+                                            "never-use-alone-card/es; remove a retired card")
+                if known.format is None or known.format.name != "wallet-card":
                     raise ContentError(f"sheet '{name}': '{card}' is not a wallet card",
                                        path, spec.line("cards"),
                                        hint="write cards as MATERIAL/LANG, e.g. never-use-alone-card/es")

@@ -13,7 +13,9 @@ Either way the file must still be the one the manifest describes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
+from .errors import BuildError
 
 MANIFEST = "manifest.json"
 _UMASK = os.umask(0o022)
@@ -65,23 +68,66 @@ def is_up_to_date(previous: dict | None, key: str, path: Path, field: str = "key
                 and file_sha256(path) == previous.get("sha256"))
 
 
-def read_manifest(out: Path) -> dict[str, dict]:
-    """The previous manifest's entries by path ({} when there is none)."""
-    try:
-        return {e["path"]: e for e in json.loads((out / MANIFEST).read_text("utf-8")).get("outputs", [])}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+def output_file(out: Path, rel: str) -> Path:
+    """The file `rel` in the output folder; a BuildError for any path that
+    would land outside it (like Pelican's sanitised_join)."""
+    path = (out / rel).resolve()
+    if not path.is_relative_to(out.resolve()) or path == out.resolve():
+        raise BuildError(f"refused to write '{rel}': it is outside the output folder",
+                         hint="names that become file names use letters, digits and dashes")
+    return path
+
+
+def read_manifest(out: Path) -> dict[str, dict] | None:
+    """The previous manifest's entries by path: {} when there is none, None
+    when it is there but damaged (truncated, hand-edited, wrong types)."""
+    path = out / MANIFEST
+    if not path.exists():
         return {}
+    try:
+        outputs = json.loads(path.read_text("utf-8")).get("outputs")
+        if isinstance(outputs, list) and all(_sound_entry(e) for e in outputs):
+            return {e["path"]: e for e in outputs}
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None
+
+
+def _sound_entry(entry: object) -> bool:
+    return (isinstance(entry, dict) and isinstance(entry.get("path"), str)
+            and isinstance(entry.get("sha256"), str) and entry.get("kind") in ("document", "sheet")
+            and isinstance(entry.get("pages"), int) and isinstance(entry.get("material"), str)
+            and isinstance(entry.get("lang"), str))
+
+
+def remove_outputs(out: Path, entries: list[dict]) -> list[str]:
+    """Delete the files (and page pictures) of outputs the project no longer
+    makes: a retired material, language, variant or sheet."""
+    removed = []
+    for entry in entries:
+        for rel in [entry["path"]] + [t for t in entry.get("thumbs", []) if isinstance(t, str)]:
+            try:
+                output_file(out, rel).unlink(missing_ok=True)
+            except (OSError, BuildError):
+                continue
+        removed.append(entry["path"])
+    return removed
 
 
 def write_manifest(out: Path, entries: list[dict], out_of_date: dict[str, str], failed: list[str],
-                   catalog_fields: Callable[[list[dict]], str] | None = None) -> dict:
-    """Merge this build's entries into the manifest. A failed output keeps
-    its previous entry (its previous PDF is untouched), marked `out_of_date`
+                   keep: Callable[[str], bool],
+                   catalog_fields: Callable[[list[dict]], str] | None = None) -> tuple[dict, list[str]]:
+    """The manifest from the full plan: this build's entries, and the earlier
+    entries of outputs the project still makes (`keep`); the files of the
+    others are deleted and their paths returned. A failed output keeps its
+    previous entry (its previous PDF is untouched), marked `out_of_date`
     with why and since when: the catalog never calls it ready. Sorted by
     path, so the file never depends on the order work finished in. With
     `catalog_fields` (catalog.manifest_fields), the entries get their page
     pictures and the manifest the key of index.html for these outputs."""
-    merged = read_manifest(out)
+    merged = read_manifest(out) or {}
+    removed = remove_outputs(out, [e for path, e in merged.items() if not keep(path)])
+    merged = {path: e for path, e in merged.items() if keep(path)}
     merged.update((e["path"], e) for e in entries)
     today = dt.date.today().isoformat()
     for path, reason in out_of_date.items():
@@ -101,9 +147,36 @@ def write_manifest(out: Path, entries: list[dict], out_of_date: dict[str, str], 
             "".join(f'  "{name}": {json.dumps(manifest[name], ensure_ascii=False)},\n'
                     for name in manifest if name != "outputs").rstrip(",\n") + "\n}\n").encode("utf-8")
     if (out / MANIFEST).is_file() and (out / MANIFEST).read_bytes() == data:
-        return manifest           # unchanged: leave the file (and its date) alone
+        return manifest, removed  # unchanged: leave the file (and its date) alone
     write_atomic(out / MANIFEST, data)
-    return manifest
+    return manifest, removed
+
+
+LOCK = ".build.lock"
+
+
+@contextlib.contextmanager
+def locked(out: Path):
+    """Hold the output folder for one build: a second build into it at the
+    same time stops at once with a clear message (exit 2) instead of
+    interleaving files and manifests. The lock goes with the process, so a
+    killed build never leaves it held. Leftover temporary files of a killed
+    build are removed once the lock is ours."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle = (out / LOCK).open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise BuildError(f"another build is writing to {out} right now",
+                         hint="wait for it to finish, or build into another folder with --out") from None
+    try:
+        for leftover in out.rglob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
 
 
 # --- Input fingerprints ------------------------------------------------------
