@@ -14,8 +14,9 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
               fontconfig fonts-noto-core fonts-noto-cjk poppler-utils)
 # The tests also drive a real browser over the catalog, and check print-shop
-# files against a CMYK profile (Ghostscript's, from libgs-common).
-TEST_APT_PACKAGES=(chromium libgs-common)
+# files against a CMYK profile (Ghostscript's, from libgs-common). Playwright's
+# bundled Node.js driver needs libatomic1, which a minimal Debian lacks.
+TEST_APT_PACKAGES=(chromium libgs-common libatomic1)
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 

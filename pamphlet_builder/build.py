@@ -319,8 +319,12 @@ def _pool_worker_start(root: Path, started) -> None:
     after each document (which frees WeasyPrint's font buffers: 80 MB for a
     CJK document) costs milliseconds instead of a tenth of a second.
     `started` tells the build which worker holds which job."""
-    _worker_start(root)
     _worker["started"] = started
+    try:
+        _worker_start(root)
+    except Exception as exc:     # a crashing initializer would be restarted forever: fail jobs
+        _worker["broken"] = as_build_error(exc, "starting a worker")
+        return
     from . import pdf    # noqa: F401  (WeasyPrint, imported before the freeze)
     _worker["release_each"] = True
     gc.freeze()
@@ -347,6 +351,9 @@ class _NeedsRendering(Exception):
 def _build_pool_job(job) -> tuple[tuple[str, str], list[Result]]:
     (material_id, code), options, previous = job
     _worker["started"].put(((material_id, code), os.getpid(), time.monotonic()))
+    if "broken" in _worker:
+        return (material_id, code), [Result(material_id, code, f"{code}/{material_id}.pdf",
+                                            _worker["broken"])]
     fault = os.environ.get(FAULT_ENV, "")          # fault injection, for the tests only
     if fault in (f"kill:{material_id}/{code}", f"hang:{material_id}/{code}"):
         signal.pause() if fault.startswith("hang") else os.kill(os.getpid(), signal.SIGKILL)

@@ -10,13 +10,12 @@ with the keyboard, and on a phone.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable
-
-import jinja2
 
 from .content import Project
 from .formats import FORMATS, VARIANTS
@@ -55,8 +54,8 @@ def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
     key = manifest["catalog"]["key"]       # thumbnails and key: recorded by manifest_fields
     if _key_of(path) == key:
         return path
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.root / "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
+    from .render import make_environment
+    env = make_environment(project.root, documents=False)
     html = env.get_template("catalog.html").render(
         items=catalog_items(project, documents, sheets),
         languages=[project.languages[c] for c in sorted({e["lang"] for e in documents},
@@ -99,9 +98,9 @@ def thumbnails(out: Path, entry: dict) -> list[str]:
         for page, name in zip(document, names):
             scale = THUMB_WIDTH_PX / page.get_width()
             image = page.render(scale=scale).to_pil()
-            tmp = (out / name).with_suffix(".tmp.png")
-            image.save(tmp, optimize=True)
-            tmp.replace(out / name)
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", optimize=True)
+            write_atomic(out / name, buffer.getvalue())
     finally:
         document.close()
     return names

@@ -25,6 +25,7 @@ from .errors import BuildError
 from .formats import FORMATS
 from .outputs import digest, environment_digest, tree_digest, write_atomic
 from .qr import QUIET_ZONE_MODULES
+from .yamlfile import load_yaml, require_mapping
 from .translations import (broken_entries, catalog_path, merged_catalog, missing_folders, status,
                            templates_by_domain, translated_languages)
 
@@ -134,6 +135,48 @@ def _preflight_child(send, project: Project, final: bool) -> None:
         send.close()
 
 
+def check_stylesheets(root: Path) -> list[Finding]:
+    """Each stylesheet parsed as WeasyPrint will parse it: what it ignores
+    (unknown properties, invalid values) is a warning at its line, and what
+    it cannot read (@import outside styles/, not UTF-8) an error."""
+    import weasyprint                       # here: a no-op build never needs it
+    from .pdf import ForbiddenFetch, ProjectFetcher
+    findings = []
+    for path in sorted((root / "styles").glob("*.css")):
+        where = path.relative_to(root).as_posix()
+        try:
+            css = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            findings.append(Finding("error", "theme", "", "stylesheet", "not UTF-8 text", where))
+            continue
+        seen = _CollectWarnings()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(seen)
+        try:
+            weasyprint.CSS(string=css, base_url=path.as_uri(), url_fetcher=ProjectFetcher(root))
+        except ForbiddenFetch as exc:
+            findings.append(Finding("error", "theme", "", "stylesheet",
+                                    f"asks for '{exc}', which is not a file in styles/ or "
+                                    "templates/", where))
+        finally:
+            logger.removeHandler(seen)
+        for message in seen.messages:
+            at = re.search(r" at (\d+):\d+", message)
+            findings.append(Finding("warning", "theme", "", "stylesheet", message.split(" at ")[0]
+                                    + message[message.rfind(","):] if at else message,
+                                    f"{where}:{at.group(1)}" if at else where))
+    return findings
+
+
+class _CollectWarnings(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def theme_errors(project: Project) -> list[Finding]:
     """The checks that stop a whole build: every material uses the theme."""
     return [f for f in check_theme(project.root) if f.level == "error"]
@@ -148,6 +191,8 @@ def _run_checks(project: Project, final: bool, max_age_months: int, today: dt.da
     findings += check_content_reviews(project, final)
     findings += check_reading(project, grades)
     findings += check_theme(project.root)
+    findings += check_stylesheets(project.root)
+    findings += check_sheets(project)
     if not project.errors:
         findings += check_translations(project, final)
     return findings
@@ -175,6 +220,28 @@ def check_contacts(project: Project, final: bool, max_age_months: int,
             findings.append(Finding("error" if final else "warning", "contacts", "", "verified",
                                     f"{contact.id} was last confirmed {contact.verified}, "
                                     f"{months} months ago (limit {max_age_months})", where))
+    return findings
+
+
+def check_sheets(project: Project) -> list[Finding]:
+    """pamphlets/sheets.yaml and printers.yaml, as the build reads them."""
+    from . import impose
+    findings = []
+    failed: list = []
+    from .build import BuildOptions
+    impose._mixes(project, BuildOptions(out=project.root / "output"), failed)
+    findings += [Finding("error", "sheets", "", "sheets", r.error.message, r.error.location(project.root))
+                 for r in failed if r.error]
+    path = project.root / "printers.yaml"
+    try:
+        if path.exists():
+            data = require_mapping(load_yaml(path), path, "the file")
+            printers = require_mapping(data.get("printers") or {}, path, "`printers`",
+                                       data.line("printers"))
+            for name in printers:
+                impose.load_nudge(project.root, str(name))
+    except BuildError as exc:
+        findings.append(Finding("error", "sheets", "", "printers", exc.message, exc.location(project.root)))
     return findings
 
 

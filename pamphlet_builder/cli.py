@@ -353,8 +353,23 @@ def cmd_doctor(args) -> int:
     return 0
 
 
+def require_languages(project: Project, codes: list[str]) -> None:
+    """Every command refuses a language it cannot work on, by name."""
+    available = tr.translated_languages(project)[1:]
+    unknown = [c for c in codes if c not in available]
+    if unknown:
+        raise BuildError(f"no translations for language(s): {', '.join(unknown)}",
+                         project.content_dir / "languages.yaml",
+                         hint=f"languages: {', '.join(available)}; start one with "
+                              "`translations new CODE` after listing it in languages.yaml")
+
+
 def cmd_translations(args) -> int:
     project = load(args)
+    if args.action in ("export", "import", "review"):
+        require_languages(project, [args.code])
+    elif args.action == "status":
+        require_languages(project, args.lang)
     if args.action == "extract":
         for path in tr.extract(project):
             out.print(f"wrote {path.relative_to(project.root)}")

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+import jinja2.meta
 from babel import Locale, UnknownLocaleError
 
 from . import printed, reviews, text
@@ -110,21 +112,100 @@ class Project:
         return self.root / "pamphlets"
 
 
+INPUT_DIRS = ("pamphlets", "translations", "templates", "styles")
+MAX_INPUT_BYTES = {".po": 4_000_000}     # per file; anything else: 1 MB
+MAX_INPUT_DEFAULT = 1_000_000
+
+
+def unsafe_inputs(root: Path) -> list[ContentError]:
+    """Input files that must not be read: a link that leads outside the
+    project (it would put another file's contents into a PDF), or a file
+    far larger than any real content (it would stall the build). Checked
+    once, before anything is read, by name."""
+    problems = []
+    candidates = [root / "printers.yaml"] + [p for d in INPUT_DIRS if (root / d).is_dir()
+                                             for p in sorted((root / d).rglob("*"))]
+    for path in candidates:
+        if not (path.exists() or path.is_symlink()):
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            problems.append(ContentError(
+                f"is a link to {path.resolve()}, outside the project; it is not read", path,
+                hint="copy the file into the project instead of linking to it"))
+        elif path.is_file() and path.stat().st_size > MAX_INPUT_BYTES.get(path.suffix, MAX_INPUT_DEFAULT):
+            limit = MAX_INPUT_BYTES.get(path.suffix, MAX_INPUT_DEFAULT)
+            problems.append(ContentError(
+                f"is {path.stat().st_size:,} bytes, over the {limit:,} a content file may be", path,
+                hint="content files are short texts; split or shorten it"))
+    return problems
+
+
 def load_project(root: Path) -> Project:
     """Read and validate everything under `root`; never raises for bad content."""
     root = root.resolve()
     content = root / "pamphlets"
-    errors: list[BuildError] = []
+    unsafe = unsafe_inputs(root)
+    # A bad file in a material's folder fails that material; anywhere else, everything.
+    errors: list[BuildError] = [e for e in unsafe if _material_of(e.path, content) is None]
+    if errors:                     # read nothing more: a shared file is not to be trusted
+        return Project(root, {}, {}, {}, errors)
     contacts, contact_errors = load_contacts(content / "contacts.yaml")
     errors += contact_errors
     languages, language_errors = load_languages(content / "languages.yaml")
     errors += language_errors
+    templates = template_problems(root)
     materials = {}
     for folder in sorted(p for p in content.iterdir() if (p / "material.yaml").exists()):
-        materials[folder.name] = load_material(folder, contacts, root)
+        bad = [e for e in unsafe if _material_of(e.path, content) == folder.name]
+        material = Material(id=folder.name, folder=folder, errors=list(bad)) \
+            if bad else load_material(folder, contacts, root)
+        material.errors += templates.get(material.template, [])
+        materials[folder.name] = material
     if not materials and not errors:
         errors.append(ContentError("no materials found (folders with a material.yaml)", content))
     return Project(root, contacts, languages, materials, errors)
+
+
+def template_problems(root: Path) -> dict[str, list[ContentError]]:
+    """Every template compiled before anything renders: for each template a
+    material may use, the problems in it or in what it includes, imports or
+    extends (a missing partial is found here, not halfway through a build)."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])      # only to parse
+    folder = root / "templates"
+    own: dict[str, list[ContentError]] = {}
+    refs: dict[str, set[str]] = {}
+    for path in sorted(folder.rglob("*.html")):
+        name = path.relative_to(folder).as_posix()
+        own[name], refs[name] = [], set()
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"), name, str(path))
+        except UnicodeDecodeError:
+            own[name].append(ContentError("not UTF-8 text", path, hint="save the file as UTF-8"))
+            continue
+        except jinja2.TemplateSyntaxError as exc:
+            own[name].append(ContentError(f"template error: {exc.message}", path, exc.lineno))
+            continue
+        for ref in jinja2.meta.find_referenced_templates(tree):
+            if ref is not None:
+                refs[name].add(ref)
+                if not (folder / ref).is_file():
+                    own[name].append(ContentError(f"uses '{ref}', which is not in templates/", path,
+                                                  hint="check the name in {% include %}, "
+                                                       "{% import %} or {% extends %}"))
+
+    def closure(name: str, seen: set[str]) -> list[ContentError]:
+        if name in seen or name not in own:
+            return []
+        seen.add(name)
+        return own[name] + [e for ref in sorted(refs[name]) for e in closure(ref, seen)]
+    return {name: closure(name, set()) for name in own}
+
+
+def _material_of(path: Path | None, content: Path) -> str | None:
+    """The material whose folder holds `path`, if any."""
+    if path is None or not path.is_relative_to(content) or len(path.relative_to(content).parts) < 2:
+        return None
+    return path.relative_to(content).parts[0]
 
 
 def load_languages(path: Path) -> tuple[dict[str, Language], list[BuildError]]:
@@ -205,15 +286,20 @@ def _read_meta(material: Material, root: Path) -> None:
         if key not in MATERIAL_FIELDS:
             raise ContentError(f"unknown field '{key}'", path, meta.line(key),
                                hint=f"known fields: {', '.join(sorted(MATERIAL_FIELDS))}")
-    material.title = str(meta.get("title") or "").strip()
-    if not material.title:
-        raise ContentError("`title` is required", path, meta.start_line)
+    if not isinstance(meta.get("title"), str) or not meta["title"].strip():
+        raise ContentError("`title` is required, as one line of text", path,
+                           meta.line("title") or meta.start_line)
+    material.title = meta["title"].strip()
     fmt = str(meta.get("format", ""))
     if fmt not in FORMATS:
         raise ContentError(f"unknown format '{fmt}'", path, meta.line("format"),
                            hint=f"use one of: {', '.join(FORMATS)}")
     material.format = FORMATS[fmt]
     material.template = str(meta.get("template") or f"{fmt}.html")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*\.html", material.template):
+        raise ContentError(f"template '{material.template}' must be a file name in templates/ "
+                           "(lowercase letters, digits and dashes, ending in .html)",
+                           path, meta.line("template"))
     if not (root / "templates" / material.template).is_file():
         raise ContentError(f"template '{material.template}' not found in templates/",
                            path, meta.line("template"),
@@ -259,7 +345,7 @@ def _read_text(material: Material) -> None:
     """Split en.md into the parts named by `<!-- part: NAME -->` lines."""
     path = material.text_path
     try:
-        source = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8-sig")      # a byte-order mark is not text
         lines = source.splitlines()
     except FileNotFoundError:
         raise ContentError("the English text is missing", path,
@@ -348,6 +434,11 @@ def _check_placeholders(source: str, contacts: dict[str, Contact], path: Path,
                         first_line: int | None) -> list[BuildError]:
     errors: list[BuildError] = []
     for offset, line in enumerate(source.splitlines()):
+        if re.search(r"\{\{|\{%|\{#", line):
+            errors.append(ContentError(
+                "template syntax ({{ }}, {% %}) in the text", path,
+                first_line + offset if first_line else None,
+                hint="a placeholder has single braces: {hep.url}"))
         literal = text.PLACEHOLDER_RE.sub(" ", line)
         typed = [n.raw for n in printed.phone_numbers(literal)] + printed.domains(literal)
         if typed:

@@ -99,10 +99,30 @@ def modified_time(revision: dt.date) -> str:
     return f"{revision.isoformat()}T00:00:00Z"
 
 
-def make_environment(root: Path) -> jinja2.Environment:
-    """The one Jinja environment: templates/ only, autoescape, strict."""
+class ProjectLoader(jinja2.FileSystemLoader):
+    """templates/ only: a template that is a link to a file outside the
+    project, or a name with `..`, is not found, whatever Jinja would do."""
+
+    def __init__(self, folder: Path):
+        super().__init__(folder)
+        self.folder = folder.resolve()
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.folder):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
+def make_environment(root: Path, documents: bool = True) -> jinja2.Environment:
+    """The one way to make a Jinja environment: templates/ only, autoescape,
+    strict; for documents also gettext and a finalize that refuses None
+    (the catalog's and preview's pages are English HTML without them)."""
+    if not documents:
+        return jinja2.Environment(loader=ProjectLoader(root / "templates"), autoescape=True,
+                                  undefined=jinja2.StrictUndefined)
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(root / "templates"),
+        loader=ProjectLoader(root / "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
         finalize=_never_none)

@@ -36,12 +36,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_file
+from jinja2 import TemplateSyntaxError
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from . import printed, text
 from .content import SOURCE_LANG, Project
 from .errors import ContentError
+from .outputs import write_atomic
+from .reviews import NAME_RE
 
 UI = "ui"
 CONTACTS = "contacts"
@@ -108,13 +111,20 @@ def source_messages(project: Project) -> dict[str, list[SourceMessage]]:
 
 
 def _ui_messages(root: Path) -> list[SourceMessage]:
-    found = extract_from_dir(
-        str(root / "templates"), method_map=[("**.html", "jinja2.ext:babel_extract")],
-        options_map={"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}})
+    """The words templates print. A template that cannot be read (not UTF-8,
+    broken syntax) is skipped here: the content check reports it by name."""
+    folder = root / "templates"
     messages = {}
-    for filename, lineno, msg, _comments, ctxt in found:
-        msgid = msg if isinstance(msg, str) else msg[0]
-        messages.setdefault((msgid, ctxt), SourceMessage(msgid, ctxt, (f"templates/{filename}", lineno)))
+    for path in sorted(folder.rglob("*.html")):
+        filename = path.relative_to(folder).as_posix()
+        try:
+            found = extract_from_file("jinja2.ext:babel_extract", str(path), options={
+                "extensions": "jinja2.ext.i18n", "trimmed": "true"})
+        except (UnicodeDecodeError, TemplateSyntaxError):
+            continue
+        for lineno, msg, _comments, ctxt in found:
+            msgid = msg if isinstance(msg, str) else msg[0]
+            messages.setdefault((msgid, ctxt), SourceMessage(msgid, ctxt, (f"templates/{filename}", lineno)))
     return list(messages.values())
 
 
@@ -271,10 +281,7 @@ def write_catalog(catalog: Catalog, path: Path) -> None:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=78, sort_output=False, include_previous=True,
              ignore_obsolete=False, omit_header=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buffer.getvalue())
-    tmp.replace(path)
+    write_atomic(path, buffer.getvalue())
 
 
 @dataclass
@@ -423,8 +430,9 @@ def review(project: Project, lang: str, reviewer: str, domains: list[str] | None
     """Record that `reviewer` reviewed every current, translated entry of the
     given domains (all by default). A person runs this after reading them.
     An entry that breaks the rules is never recorded as reviewed."""
-    if not reviewer.strip() or "," in reviewer or "\n" in reviewer:
-        raise ContentError("a review needs the reviewer's name (--by NAME), without commas",
+    if not NAME_RE.match(reviewer.strip()):
+        raise ContentError("a review needs the reviewer's full name (--by NAME): 2 to 80 "
+                           "characters, without commas, colons or brackets",
                            hint='e.g. --by "Ana Lopez"')
     date = date or today()
     templates = templates_by_domain(project)
