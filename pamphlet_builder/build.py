@@ -29,7 +29,7 @@ from .content import SOURCE_LANG, Language, Material, Project, load_project
 from .errors import BuildError, ContentError, RenderError, as_build_error
 from .formats import BLEED_PT, PAPER_PT, VARIANTS, Variant
 from .outputs import (digest, environment_digest, is_up_to_date, locked, read_manifest,
-                      tree_digest, write_atomic, write_manifest)
+                      tree_digest, write_manifest, write_output)
 from .translations import (CONTACT_FIELDS, CONTACTS, UI, broken_entries, catalog_path, missing_folders,
                            source_messages, template_catalog, translated_languages, translator_for)
 
@@ -628,9 +628,9 @@ def render_variant(project: Project, material: Material, lang: Language, variant
     except RenderError as exc:
         exc.path = options.out / rel
         raise
-    write_atomic(options.out / rel, data)
+    write_output(options.out, rel, data)
     if options.keep_html and variant.name == "standard":
-        write_atomic(options.out / lang.code / f"{material.id}.html", make_html(scale).encode("utf-8"))
+        write_output(options.out, f"{lang.code}/{material.id}.html", make_html(scale).encode("utf-8"))
     entry = {
         "path": rel, "kind": "document", "material": material.id, "lang": lang.code,
         "format": fmt.name, "variant": variant.name, "title": view.title_plain,

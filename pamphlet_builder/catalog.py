@@ -20,7 +20,7 @@ from typing import Callable
 from .content import Project
 from .formats import FORMATS, VARIANTS
 from .impose import PRESETS
-from .outputs import digest, environment_digest, tree_digest, write_atomic
+from .outputs import digest, environment_digest, tree_digest, write_output
 
 THUMB_WIDTH_PX = 220
 INDEX = "index.html"
@@ -64,7 +64,7 @@ def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
                    if m in project.materials],
         mixes=[e for e in sheets if e["lang"] in ("mixed", "")],
         presets=PRESETS, build_key=key)
-    write_atomic(path, html.encode("utf-8"))
+    write_output(out, INDEX, html.encode("utf-8"))
     return path
 
 
@@ -100,7 +100,7 @@ def thumbnails(out: Path, entry: dict) -> list[str]:
             image = page.render(scale=scale).to_pil()
             buffer = io.BytesIO()
             image.save(buffer, format="PNG", optimize=True)
-            write_atomic(out / name, buffer.getvalue())
+            write_output(out, name, buffer.getvalue())
     finally:
         document.close()
     return names

@@ -31,7 +31,7 @@ from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, D
 from .contacts import ID_RE
 from .errors import BuildError, ContentError, RenderError, as_build_error
 from .formats import PAPER_PT, PT_PER_IN, PT_PER_MM
-from .outputs import environment_digest, file_sha256, is_up_to_date, write_atomic
+from .outputs import environment_digest, file_sha256, is_up_to_date, write_output
 from .yamlfile import load_yaml, require_mapping
 
 if TYPE_CHECKING:
@@ -367,7 +367,7 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
             reader = PdfReader(path)
             pages.append((reader.pages[0], reader.pages[1]))
         data, cells = impose_cards(pages, preset, nudge, title)
-        write_atomic(out / rel, data)
+        write_output(out, rel, data)
     except Exception as exc:        # the job boundary: this sheet fails, the build goes on
         result.error = as_build_error(exc, f"building {rel}")
         return result
@@ -475,7 +475,7 @@ def _alignment(project: Project, out: Path, rel: str, preset: Preset, nudge: Nud
         reader = PdfReader(io.BytesIO(document.write_pdf()))
         pages = [(reader.pages[2 * i], reader.pages[2 * i + 1]) for i in range(cells)]
         data, placed = impose_cards(pages, preset, nudge, f"Alignment test, {preset.name}")
-        write_atomic(out / rel, data)
+        write_output(out, rel, data)
     except Exception as exc:        # the job boundary
         result.error = as_build_error(exc, f"building {rel}")
         return result

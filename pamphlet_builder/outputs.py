@@ -68,6 +68,11 @@ def is_up_to_date(previous: dict | None, key: str, path: Path, field: str = "key
                 and file_sha256(path) == previous.get("sha256"))
 
 
+def write_output(out: Path, rel: str, data: bytes) -> None:
+    """The one writer of the output folder: atomically, and never outside it."""
+    write_atomic(output_file(out, rel), data)
+
+
 def output_file(out: Path, rel: str) -> Path:
     """The file `rel` in the output folder; a BuildError for any path that
     would land outside it (like Pelican's sanitised_join)."""
