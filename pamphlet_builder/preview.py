@@ -22,6 +22,7 @@ to it, so it is careful:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -34,7 +35,7 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -164,7 +165,7 @@ class Builder:
             while not self.jobs.empty():          # this thread is the only reader
                 batch.append(self.jobs.get_nowait())
             jobs = [job for job in batch if job is not None]
-            keys = set().union(*(keys for keys, _ in jobs))
+            keys = set().union(*(wanted for wanted, _ in jobs))
             try:
                 if keys and not self.state.stop.is_set():
                     self.state.rebuild(keys)
@@ -263,20 +264,25 @@ def file_inside(folder: Path, names: Sequence[str], area: Path) -> Path | None:
 
 # --- The server: a fixed pool of threads ----------------------------------
 
+BUSY_TEXT = b"the preview is busy: try again\n"
 BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        b"Retry-After: 1\r\nConnection: close\r\nContent-Length: 30\r\n\r\n"
-        b"the preview is busy: try again")
+        b"Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(BUSY_TEXT), BUSY_TEXT))
 
 
 class PooledHTTPServer(HTTPServer):
     """An HTTPServer whose requests run on WORKERS threads. At most WORKERS +
-    BACKLOG connections are held at once; one more is answered 503 and
+    BACKLOG connections are held at once; any more are answered 503 and
     closed, so no number of clients makes more threads."""
+
+    request_queue_size = WORKERS + BACKLOG   # the kernel's listen queue: a page's burst of pictures
 
     def __init__(self, address, handler, workers: int = WORKERS, backlog: int = BACKLOG):
         # Before binding: a failed bind calls server_close, which needs the pool.
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="preview-request")
         self.slots = threading.BoundedSemaphore(workers + backlog)
+        self.open: set[socket.socket] = set()       # connections being served, closed on stop
+        self.open_lock = threading.Lock()
         super().__init__(address, handler)
 
     def process_request(self, request, client_address) -> None:
@@ -285,11 +291,15 @@ class PooledHTTPServer(HTTPServer):
         self.pool.submit(self._serve, request, client_address)
 
     def _serve(self, request, client_address) -> None:
+        with self.open_lock:
+            self.open.add(request)
         try:
             self.finish_request(request, client_address)
-        except Exception:
+        except Exception:  # noqa: BLE001 - as socketserver does: log it, serve the next
             self.handle_error(request, client_address)
         finally:
+            with self.open_lock:
+                self.open.discard(request)
             self.shutdown_request(request)
             self.slots.release()
 
@@ -309,7 +319,11 @@ class PooledHTTPServer(HTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self.pool.shutdown(wait=False)      # workers end by their socket timeouts
+        with self.open_lock:    # a worker waiting on an idle client wakes now, not in 10 s
+            for request in self.open:
+                with contextlib.suppress(OSError):
+                    request.shutdown(socket.SHUT_RDWR)
+        self.pool.shutdown(wait=False)
 
 
 def listen(handler, port: int) -> PooledHTTPServer:
@@ -336,6 +350,7 @@ def make_handler(state: PreviewState, builder: Builder, env: jinja2.Environment)
 
     class Handler(BaseHTTPRequestHandler):
         timeout = SOCKET_TIMEOUT             # a stalled client frees its worker
+        default_request_version = "HTTP/1.0"  # a status line even on a garbled request line
         # http.server's own errors (a malformed request line): plain text, not HTML.
         error_message_format = "%(code)d %(message)s\n"
         error_content_type = "text/plain; charset=utf-8"
@@ -359,7 +374,7 @@ def make_handler(state: PreviewState, builder: Builder, env: jinja2.Environment)
                 return False
             return True
 
-        def do_GET(self):  # noqa: N802 - the http.server API
+        def do_GET(self):
             try:
                 self._route(self.segments)
             except (ConnectionError, TimeoutError):
@@ -400,7 +415,7 @@ def make_handler(state: PreviewState, builder: Builder, env: jinja2.Environment)
                 builder.submit({key}).wait(FIRST_BUILD_WAIT)
             self._send(200, "text/html", view_page(env, state, material, lang))
 
-        def _built(self, key: Key, name: str, made) -> None:
+        def _built(self, key: Key, name: str, made: Container[Key]) -> None:
             """A file the preview rendered, for a page it was asked to show."""
             with state.lock:
                 known = key in made
@@ -436,7 +451,7 @@ def make_handler(state: PreviewState, builder: Builder, env: jinja2.Environment)
             seen, last_write = state.generation, time.monotonic()
             while not state.stop.is_set() and not self._client_left():
                 with state.changed:   # short waits: notice a closed tab or a stop soon
-                    state.changed.wait_for(lambda: state.generation != seen
+                    state.changed.wait_for(lambda last=seen: state.generation != last
                                            or state.stop.is_set(), timeout=1)
                 if state.generation != seen:
                     seen = state.generation
