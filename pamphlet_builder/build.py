@@ -156,9 +156,14 @@ def build(project: Project, options: BuildOptions,
     try:
         with locked(options.out):
             return _build(project, options, progress, report)
-    except BuildError as exc:          # the output folder is taken, or cannot be written
+    except BuildError as exc:          # the output folder is taken
         report.config_errors.append(exc)
-        return report
+    except OSError as exc:             # the manifest or catalog cannot be written: a full disk
+        report.config_errors.append(BuildError(
+            f"cannot write to the output folder: {exc.strerror or exc}", exc.filename or options.out,
+            hint="free some disk space or fix the folder's permissions, then build again; "
+                 "files written before this are intact"))
+    return report
 
 
 def _build(project: Project, options: BuildOptions, progress: Callable[[str], None],

@@ -227,8 +227,13 @@ def load_languages(path: Path) -> tuple[dict[str, Language], list[BuildError]]:
     return languages, errors
 
 
+LANG_CODE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$")   # es, zh-Hant, pt-BR
+
+
 def _language(code: str, entry: object, scripts: LineDict, path: Path,
               line: int | None) -> Language:
+    if not LANG_CODE_RE.match(code):      # codes become folder and file names
+        raise ContentError(f"language code '{code}' must look like es, zh-Hant or pt-BR", path, line)
     entry = require_mapping(entry, path, f"language '{code}'", line)
     script = str(entry.get("script", ""))
     if script not in scripts:
@@ -269,7 +274,9 @@ def load_material(folder: Path, contacts: dict[str, Contact], root: Path) -> Mat
             "material folder names must be lowercase letters, digits and dashes", folder))
         return material
     try:
-        _read_meta(material, root)
+        material.errors += _read_meta(material, root)
+        if material.errors:
+            return material
         _read_text(material)
         material.reviews = reviews.load_reviews(folder)
     except ContentError as exc:
@@ -279,48 +286,59 @@ def load_material(folder: Path, contacts: dict[str, Contact], root: Path) -> Mat
     return material
 
 
-def _read_meta(material: Material, root: Path) -> None:
+def _read_meta(material: Material, root: Path) -> list[ContentError]:
+    """material.yaml into the material: every problem in the file, not only
+    the first (the parts are read only when the rest is sound)."""
     path = material.meta_path
     meta = require_mapping(load_yaml(path), path, "the file")
-    for key in meta:
-        if key not in MATERIAL_FIELDS:
-            raise ContentError(f"unknown field '{key}'", path, meta.line(key),
-                               hint=f"known fields: {', '.join(sorted(MATERIAL_FIELDS))}")
-    if not isinstance(meta.get("title"), str) or not meta["title"].strip():
-        raise ContentError("`title` is required, as one line of text", path,
-                           meta.line("title") or meta.start_line)
-    material.title = meta["title"].strip()
-    fmt = str(meta.get("format", ""))
-    if fmt not in FORMATS:
-        raise ContentError(f"unknown format '{fmt}'", path, meta.line("format"),
-                           hint=f"use one of: {', '.join(FORMATS)}")
-    material.format = FORMATS[fmt]
-    material.template = str(meta.get("template") or f"{fmt}.html")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*\.html", material.template):
-        raise ContentError(f"template '{material.template}' must be a file name in templates/ "
-                           "(lowercase letters, digits and dashes, ending in .html)",
-                           path, meta.line("template"))
-    if not (root / "templates" / material.template).is_file():
-        raise ContentError(f"template '{material.template}' not found in templates/",
-                           path, meta.line("template"),
-                           hint="name a file in templates/, or remove `template` to use the format's")
+    problems = [ContentError(f"unknown field '{key}'", path, meta.line(key),
+                             hint=f"known fields: {', '.join(sorted(MATERIAL_FIELDS))}")
+                for key in meta if key not in MATERIAL_FIELDS]
+    if isinstance(meta.get("title"), str) and meta["title"].strip():
+        material.title = meta["title"].strip()
+    else:
+        problems.append(ContentError("`title` is required, as one line of text", path,
+                                     meta.line("title") or meta.start_line))
+    fmt = meta.get("format")
+    if isinstance(fmt, str) and fmt in FORMATS:
+        material.format = FORMATS[fmt]
+    else:
+        problems.append(ContentError(f"`format` must be one of: {', '.join(FORMATS)}", path,
+                                     meta.line("format") or meta.start_line))
+    material.template = str(meta.get("template") or (f"{fmt}.html" if material.format else ""))
+    if not material.template:
+        pass                                  # no format: nothing to look for
+    elif not re.fullmatch(r"[a-z0-9][a-z0-9-]*\.html", material.template):
+        problems.append(ContentError(f"template '{material.template}' must be a file name in "
+                                     "templates/ (lowercase letters, digits and dashes, ending "
+                                     "in .html)", path, meta.line("template")))
+    elif material.format and not (root / "templates" / material.template).is_file():
+        problems.append(ContentError(f"template '{material.template}' not found in templates/",
+                                     path, meta.line("template"),
+                                     hint="name a file in templates/, or remove `template` to "
+                                          "use the format's"))
     try:
         material.revision = dt.date.fromisoformat(str(meta.get("revision")))
     except ValueError:
-        raise ContentError(f"`revision` '{meta.get('revision')}' is not a date",
-                           path, meta.line("revision"), hint="write it as YYYY-MM-DD") from None
+        problems.append(ContentError(f"`revision` '{meta.get('revision')}' is not a date",
+                                     path, meta.line("revision") or meta.start_line,
+                                     hint="write it as YYYY-MM-DD"))
     material.flyer = meta.get("flyer", False) is True
     if "flyer" in meta and (not isinstance(meta["flyer"], bool) or fmt != "handout"):
-        raise ContentError("`flyer` is `true` or `false`, and only handouts have flyers",
-                           path, meta.line("flyer"))
+        problems.append(ContentError("`flyer` is `true` or `false`, and only handouts have "
+                                     "flyers", path, meta.line("flyer")))
     sources = meta.get("sources") or []
-    if not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
-        raise ContentError("`sources` lists the sources its health and legal statements follow, "
-                           "one line each", path, meta.line("sources"))
-    material.sources = [s.strip() for s in sources]
+    if isinstance(sources, list) and all(isinstance(s, str) and s.strip() for s in sources):
+        material.sources = [s.strip() for s in sources]
+    else:
+        problems.append(ContentError("`sources` lists the sources its health and legal "
+                                     "statements follow, one line each", path, meta.line("sources")))
+    if problems:
+        return problems
     parts = require_mapping(meta.get("parts"), path, "`parts`", meta.line("parts"))
     for name, spec in parts.items():
         material.parts[str(name)] = _part(str(name), spec or LineDict(), path, parts.line(name))
+    return []
 
 
 def _part(name: str, spec: object, path: Path, line: int | None) -> Part:

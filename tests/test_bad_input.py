@@ -212,3 +212,55 @@ def test_a_job_that_crashes_fails_alone_and_its_traceback_is_in_the_log(scratch,
     assert failed.error.message == "internal error while building en/test-card.pdf: RuntimeError: boom"
     assert "Traceback" in failed.error.trace and "boom" in failed.error.trace
     assert (scratch.root / "output/en/good-card.pdf").is_file()
+
+
+def test_every_problem_in_material_yaml_is_reported_at_once(scratch):
+    scratch.material(meta="title: {a: 1}\nformat: [x]\nrevision: soon\ncolour: red\nparts: {}\n")
+    errors = scratch.project().materials["test-card"].errors
+    assert sorted((e.line, e.message.split(" ")[0]) for e in errors) == [
+        (1, "`title`"), (2, "`format`"), (3, "`revision`"), (4, "unknown")]
+
+
+def test_a_language_code_that_could_be_a_path_is_refused(scratch):
+    scratch.material()
+    path = scratch.root / "pamphlets/languages.yaml"
+    path.write_text(path.read_text() + "  ../x: {script: latin}\n")
+    result = run(scratch, "build")
+    assert result.returncode == 2 and "language code '../x' must look like" in result.stderr
+
+
+def test_a_full_disk_while_writing_the_manifest_is_a_clear_error(scratch, monkeypatch):
+    import errno
+
+    from pamphlet_builder import outputs
+    scratch.material()
+    real = outputs.write_atomic
+
+    def full(path, data):
+        if path.name == "manifest.json":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+    monkeypatch.setattr(outputs, "write_atomic", full)
+    report = scratch.build()
+    [error] = report.config_errors
+    assert report.exit_code == 2 and "cannot write to the output folder: No space left" in error.message
+    assert (scratch.root / "output/en/test-card.pdf").is_file()
+
+
+def test_a_full_disk_while_writing_a_pdf_fails_that_output(scratch, monkeypatch):
+    import errno
+
+    from pamphlet_builder import outputs
+    scratch.material("good-card")
+    scratch.material("test-card")
+    real = outputs.write_atomic
+
+    def full(path, data):
+        if path.name == "test-card.pdf":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+    monkeypatch.setattr(outputs, "write_atomic", full)
+    report = scratch.build()
+    [failed] = report.failed
+    assert failed.path == "en/test-card.pdf" and "out of disk space" in failed.error.message
+    assert (scratch.root / "output/en/good-card.pdf").is_file()
