@@ -303,8 +303,10 @@ def _read_meta(material: Material, root: Path) -> list[ContentError]:
     if isinstance(fmt, str) and fmt in FORMATS:
         material.format = FORMATS[fmt]
     else:
-        problems.append(ContentError(f"`format` must be one of: {', '.join(FORMATS)}", path,
-                                     meta.line("format") or meta.start_line))
+        what = ("`format` is required" if fmt is None else f"unknown format '{fmt}'"
+                if isinstance(fmt, str) else "`format` is one name, not a list or mapping")
+        problems.append(ContentError(what, path, meta.line("format") or meta.start_line,
+                                     hint=f"use one of: {', '.join(FORMATS)}"))
     material.template = str(meta.get("template") or (f"{fmt}.html" if material.format else ""))
     if not material.template:
         pass                                  # no format: nothing to look for

@@ -219,6 +219,7 @@ def test_every_problem_in_material_yaml_is_reported_at_once(scratch):
     errors = scratch.project().materials["test-card"].errors
     assert sorted((e.line, e.message.split(" ")[0]) for e in errors) == [
         (1, "`title`"), (2, "`format`"), (3, "`revision`"), (4, "unknown")]
+    assert [e.message for e in errors if e.line == 2] == ["`format` is one name, not a list or mapping"]
 
 
 def test_a_language_code_that_could_be_a_path_is_refused(scratch):
