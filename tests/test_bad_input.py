@@ -230,18 +230,23 @@ def test_a_language_code_that_could_be_a_path_is_refused(scratch):
     assert result.returncode == 2 and "language code '../x' must look like" in result.stderr
 
 
-def test_a_full_disk_while_writing_the_manifest_is_a_clear_error(scratch, monkeypatch):
+def disk_full_when_writing(monkeypatch, name: str) -> None:
+    """Every write of a file called `name` fails as on a full disk."""
     import errno
 
     from pamphlet_builder import outputs
-    scratch.material()
     real = outputs.write_atomic
 
     def full(path, data):
-        if path.name == "manifest.json":
+        if path.name == name:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(path, data)
     monkeypatch.setattr(outputs, "write_atomic", full)
+
+
+def test_a_full_disk_while_writing_the_manifest_is_a_clear_error(scratch, monkeypatch):
+    scratch.material()
+    disk_full_when_writing(monkeypatch, "manifest.json")
     report = scratch.build()
     [error] = report.config_errors
     assert report.exit_code == 2 and "cannot write to the output folder: No space left" in error.message
@@ -249,18 +254,9 @@ def test_a_full_disk_while_writing_the_manifest_is_a_clear_error(scratch, monkey
 
 
 def test_a_full_disk_while_writing_a_pdf_fails_that_output(scratch, monkeypatch):
-    import errno
-
-    from pamphlet_builder import outputs
     scratch.material("good-card")
     scratch.material("test-card")
-    real = outputs.write_atomic
-
-    def full(path, data):
-        if path.name == "test-card.pdf":
-            raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real(path, data)
-    monkeypatch.setattr(outputs, "write_atomic", full)
+    disk_full_when_writing(monkeypatch, "test-card.pdf")
     report = scratch.build()
     [failed] = report.failed
     assert failed.path == "en/test-card.pdf" and "out of disk space" in failed.error.message
