@@ -600,7 +600,7 @@ def render_variant(project: Project, material: Material, lang: Language, variant
     if plan_only:
         raise _NeedsRendering(rel)
     from . import impose
-    from .pdf import render_fitting, to_pdf       # WeasyPrint: only when rendering
+    from .pdf import render_fitting, to_pdf, unreadable_numbers   # WeasyPrint: only when rendering
     try:
         fonts.check_coverage(fonts.visible_text(make_html(1.0)), lang)
     except BuildError as exc:
@@ -616,6 +616,12 @@ def render_variant(project: Project, material: Material, lang: Language, variant
         exc.path = material.text_path if lang.code == SOURCE_LANG else \
             catalog_path(project, lang.code, material.id)
         raise
+    hidden = unreadable_numbers(document)
+    if hidden:
+        raise RenderError("a number or address would not be readable on the page: " +
+                          "; ".join(hidden), options.out / rel,
+                          hint="a stylesheet or template hides part of it (width with "
+                               "overflow: hidden, text-overflow, opacity, color): show it whole")
     pdf_options = PDF_OPTIONS.get(variant.name, PDF_OPTIONS.get(fmt.name, {}))
     if variant.name == "shop":
         pdf_options = {"pdf_variant": f"pdf/{options.pdfx}"}

@@ -162,6 +162,51 @@ def _bottom(box) -> float:
     return max([own] + [_bottom(c) for c in getattr(box, "children", [])])
 
 
+NUMBER_CLASSES = ("phone", "url")     # the registry's numbers and addresses (blocks.number)
+MIN_NUMBER_PX = 8.0                   # 6 pt: type below it is illegible after trimming
+
+
+def unreadable_numbers(document: weasyprint.Document) -> list[str]:
+    """Registry numbers and addresses a reader could not read on the page,
+    though their text is there: cut off by a box that hides its overflow
+    (a width and `overflow: hidden` or `text-overflow: ellipsis`), off the
+    page, transparent, invisible or tiny. The audit reads the text layer,
+    which keeps the whole number; this reads the layout."""
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        for box, clips, faint in _text_boxes(page._page_box, [], False):
+            element = getattr(box, "element", None)
+            classes = (element.get("class") or "").split() if element is not None else []
+            if (not any(c in NUMBER_CLASSES for c in classes) or not box.text.strip()
+                    or "::" in (getattr(box, "element_tag", "") or "")):   # the number, not a marker
+                continue
+            left, right = box.position_x, box.position_x + box.width
+            top, bottom = box.position_y, box.position_y + box.height
+            cut = any(left < x0 - 0.5 or right > x1 + 0.5 or top < y0 - 0.5 or bottom > y1 + 0.5
+                      for x0, y0, x1, y1 in clips + [(0, 0, page.width, page.height)])
+            style = box.style
+            hidden = faint or style["visibility"] != "visible" or style["color"].alpha < 0.5
+            if cut or hidden or style["font_size"] < MIN_NUMBER_PX - 0.01:
+                why = "cut off by its box" if cut else "invisible" if hidden else "smaller than 6 pt"
+                found.append(f"page {number}: '{box.text.strip()}' is {why}")
+    return found
+
+
+def _text_boxes(box, clips: list, faint: bool):
+    """Text boxes with the clip rectangles of their ancestors and whether an
+    ancestor makes them (nearly) transparent."""
+    faint = faint or box.style["opacity"] < 0.5
+    if type(box).__name__ == "TextBox":
+        yield box, clips, faint
+        return
+    if box.style["overflow"] != "visible" and hasattr(box, "padding_box_x"):
+        clips = clips + [(box.padding_box_x(), box.padding_box_y(),
+                          box.padding_box_x() + box.padding_width(),
+                          box.padding_box_y() + box.padding_height())]
+    for child in getattr(box, "children", []):
+        yield from _text_boxes(child, clips, faint)
+
+
 def fit_problem(document: weasyprint.Document, fmt: Format) -> str | None:
     """What does not fit, in words, or None when the layout holds its text."""
     over = overflows(document)

@@ -217,3 +217,20 @@ def test_ordinary_text_is_not_read_as_a_number_or_address(ordinary):
 def test_the_registry_refuses_numbers_that_cannot_be_dialed_as_printed(raw, why):
     with pytest.raises(ValueError, match=why):
         parse_phone(raw)
+
+
+@pytest.mark.parametrize("css, why", [
+    (".face-back .contact-line { width: 40pt; overflow: hidden; text-overflow: ellipsis; "
+     "white-space: nowrap; }", "cut off by its box"),
+    (".face-back bdi.url { color: transparent; }", "invisible"),
+    (".face-back .contact { opacity: 0.2; }", "invisible"),
+    (".face-back bdi.url { font-size: 4pt; }", "smaller than 6 pt"),
+])
+def test_a_stylesheet_that_hides_part_of_a_number_fails_that_output(scratch, css, why):
+    def change():
+        path = scratch.root / "styles/wallet-card.css"
+        path.write_text(path.read_text() + "\n" + css + "\n")
+    report, before, after = built_twice_with(scratch, change)
+    [error] = [r.error.message for r in report.failed if r.path == "en/test-card.pdf"]
+    assert "would not be readable on the page: page 2: 'example.org' is " + why in error
+    assert after == before
