@@ -502,8 +502,11 @@ def build_material(project: Project, material: Material, lang: Language,
     except Exception as exc:        # the job boundary: this job fails, the build goes on
         error = as_build_error(exc, f"preparing {material.id} in {lang.code}")
         error.path = error.path or material.folder
-        return [Result(material.id, lang.code, output_path(material.id, lang.code, v), error)
-                for v in variants]
+        # Every output of the job fails: those planned and those built before
+        # (a material whose metadata is broken has no variants to plan).
+        paths = [output_path(material.id, lang.code, v) for v in variants]
+        paths += [p for p, e in previous.items() if e.get("kind") == "document" and p not in paths]
+        return [Result(material.id, lang.code, path, error) for path in paths]
     for variant in variants:
         rel = output_path(material.id, lang.code, variant)
         progress(rel)

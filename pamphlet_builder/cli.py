@@ -245,9 +245,11 @@ def cmd_build(args) -> int:
     sheets = [r.entry for r in report.results if r.entry and r.entry["kind"] == "sheet"]
     proofs = sum(1 for e in documents if e["draft"] or e["unverified"])
     reused = sum(1 for r in report.results if r.reused)
-    out.print(f"{len(documents)} documents and {len(sheets)} card sheets: "
-              f"{len(documents) + len(sheets) - reused} built ({report.unchanged} of them the same "
-              f"bytes as before), {reused} up to date, failed {len(report.failed)}, "
+    waiting = sum(1 for r in report.results if r.stale)
+    out.print(f"{len(report.results)} files: {len(documents) + len(sheets) - reused} built "
+              f"({report.unchanged} of them the same bytes as before), {reused} up to date, "
+              f"failed {len(report.failed)}, out of date {waiting} "
+              f"({len(documents)} documents and {len(sheets)} card sheets written or kept); "
               f"warnings {len(warnings)} "
               f"({proofs} documents are proofs: draft translation or unverified contact) "
               f"in {time.monotonic() - started:.1f} s", highlight=False)

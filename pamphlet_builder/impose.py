@@ -313,6 +313,8 @@ def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
         title = card.entry["title"] if card.entry else card.material
         for preset in PRESETS.values():
             rel = f"{card.lang}/sheets/{card.material}.{preset.name}.pdf"
+            if card.error and rel not in previous:
+                continue                  # a card that never had this sheet: nothing to mark
             progress(rel)
             results.append(_sheet(options.out, rel, [card.path], preset, nudge,
                                   f"{title} ({card.lang}), {preset.name}",
@@ -334,9 +336,11 @@ def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
 
 
 def _is_card(project: Project, material_id: str) -> bool:
+    """A wallet card, or a material whose metadata is broken (it may be one:
+    its sheets are kept and marked out of date, never deleted)."""
     material = project.materials.get(material_id)
-    return material is not None and material.format is not None \
-        and material.format.name == "wallet-card"
+    return material is not None and (material.format is None
+                                     or material.format.name == "wallet-card")
 
 
 def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge, title: str,
@@ -428,7 +432,7 @@ def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple
                                        f"(in '{card}')", path, spec.line("cards"),
                                        hint="write cards as MATERIAL/LANG, e.g. "
                                             "never-use-alone-card/es; remove a retired card")
-                if known.format is None or known.format.name != "wallet-card":
+                if known.format is not None and known.format.name != "wallet-card":
                     raise ContentError(f"sheet '{name}': '{card}' is not a wallet card",
                                        path, spec.line("cards"),
                                        hint="write cards as MATERIAL/LANG, e.g. never-use-alone-card/es")

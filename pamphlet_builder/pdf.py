@@ -96,7 +96,11 @@ def _parsed_stylesheets(html: str, root: Path, fetcher: ProjectFetcher) -> tuple
         stat = path.stat()
         key = (str(path), stat.st_mtime_ns, stat.st_size)
         if key not in _sheets:
-            text = path.read_text(encoding="utf-8")
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise ContentError(f"not UTF-8 text ({exc.reason})", path,
+                                   hint="save the file as UTF-8") from None
             if "@font-face" in text:
                 continue
             if len(_sheets) > 64:

@@ -149,7 +149,12 @@ def read_catalog(path: Path, lang: str) -> Catalog:
         line = re.search(r"line (\d+)", str(exc))
         raise ContentError(f"invalid PO file: {exc}", path, int(line.group(1)) if line else None,
                            hint="open it in Poedit, or compare with another language's file") from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        line = exc.object[:exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+        raise ContentError(f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})", path, line,
+                           hint="save the file as UTF-8 (Poedit and Lokalize do), "
+                                "and say `charset=UTF-8` in its header") from None
+    except ValueError as exc:
         raise ContentError(f"cannot read PO file: {exc}", path) from None
 
 

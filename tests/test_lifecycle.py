@@ -143,3 +143,25 @@ def test_the_one_writer_refuses_any_path_outside_the_output_folder(tmp_path):
     assert not (tmp_path / "escape.pdf").exists()
     write_output(out, "en/sheets/ok.pdf", b"x")
     assert (out / "en/sheets/ok.pdf").read_bytes() == b"x"
+
+
+def test_a_material_that_fails_to_load_keeps_all_its_files_marked_out_of_date(scratch):
+    scratch.material("keep-card")
+    scratch.material("test-card")
+    scratch.write("pamphlets/sheets.yaml", "sheets:\n  both:\n    cards: [keep-card/en, test-card/en]\n")
+    assert scratch.build(sheets=True, variants=[]).exit_code == 0
+    out = scratch.root / "output"
+    before = {path: (out / path).read_bytes() for path in manifest(out) if "test-card" in path
+              or path.startswith("sheets/both")}
+    assert "en/test-card.photocopy.pdf" in before and "en/sheets/test-card.avery-5371.pdf" in before
+    meta = scratch.root / "pamphlets/test-card/material.yaml"
+    meta.write_text(meta.read_text().replace("title: Test Card", 'title: "Test Card'))   # a YAML typo
+    report = scratch.build(sheets=True, variants=[])
+    assert report.removed == []
+    entries = manifest(out)
+    for path, data in before.items():
+        assert (out / path).read_bytes() == data, path          # kept as it was
+        assert entries[path]["out_of_date"]["reason"], path     # and never called ready
+    failed = {r.path: r.error.message for r in report.failed}
+    assert "it failed to rebuild" in failed["sheets/both.avery-5371.pdf"]
+    assert (out / "en/keep-card.pdf").is_file() and "out_of_date" not in entries["en/keep-card.pdf"]
