@@ -72,9 +72,10 @@ def audit_pdf(data: bytes, allowed: Allowed, qr: list[QRTarget]) -> dict[str, li
     links: set[str] = set()
     found_on: list[tuple[set[str], set[str]]] = []
     for number, text in enumerate(texts, start=1):
-        page_phones = {n.dial for n in printed.phone_numbers(text, allowed.short_codes)}
+        numbers = printed.phone_numbers(text, allowed.short_codes)
+        page_phones = {n.dial for n in numbers}
         page_hosts = set(printed.domains(text))
-        for n in printed.phone_numbers(text, allowed.short_codes):
+        for n in numbers:
             if n.dial not in allowed.phones:
                 problems.append(f"page {number}: the number '{n.raw}' is not in the registry "
                                 "for this material")

@@ -162,8 +162,8 @@ def check_stylesheets(root: Path) -> list[Finding]:
             logger.removeHandler(seen)
         for message in seen.messages:
             at = re.search(r" at (\d+):\d+", message)
-            findings.append(Finding("warning", "theme", "", "stylesheet", message.split(" at ")[0]
-                                    + message[message.rfind(","):] if at else message,
+            findings.append(Finding("warning", "theme", "", "stylesheet",
+                                    re.sub(r" at \d+:\d+", "", message),
                                     f"{where}:{at.group(1)}" if at else where))
     return findings
 
@@ -228,8 +228,7 @@ def check_sheets(project: Project) -> list[Finding]:
     from . import impose
     findings = []
     failed: list = []
-    from .build import BuildOptions
-    impose._mixes(project, BuildOptions(out=project.root / "output"), failed)
+    impose.mixed_sheets(project, failed)
     findings += [Finding("error", "sheets", "", "sheets", r.error.message, r.error.location(project.root))
                  for r in failed if r.error]
     path = project.root / "printers.yaml"

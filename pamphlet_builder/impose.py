@@ -320,7 +320,7 @@ def build_sheets(project: Project, options: BuildOptions, report: BuildReport,
                                   f"{title} ({card.lang}), {preset.name}",
                                   card.material, card.lang, previous.get(rel), card_problem))
     built = {r.path for r in report.results}
-    for name, sources in _mixes(project, options, results):
+    for name, sources in mixed_sheets(project, results):
         if (options.materials or options.langs) and not built & set(sources):
             continue            # a scoped build touched none of its cards: leave it as it is
         for preset in PRESETS.values():
@@ -392,14 +392,13 @@ def sheet_paths(project: Project, langs: list[str]) -> tuple[set[str], bool]:
     paths |= {f"{lang}/sheets/{mid}.{p}.pdf" for mid in project.materials if _is_card(project, mid)
               for lang in langs for p in PRESETS}
     failed: list = []
-    from .build import BuildOptions                 # only to read sheets.yaml the one way
-    mixes = _mixes(project, BuildOptions(out=project.root / "output"), failed)
+    mixes = mixed_sheets(project, failed)
     if failed:
         return paths, False
     return paths | {f"sheets/{name}.{p}.pdf" for name, _ in mixes for p in PRESETS}, True
 
 
-def _mixes(project: Project, options: BuildOptions, results: list) -> list[tuple[str, list[str]]]:
+def mixed_sheets(project: Project, results: list) -> list[tuple[str, list[str]]]:
     """(name, card paths) for each sheet in pamphlets/sheets.yaml; a broken
     spec is reported as a failed sheet."""
     from .build import Result

@@ -30,8 +30,8 @@ SHORT_CODES = frozenset([f"{n}11" for n in range(2, 10)] + ["988"])
 _DIGIT_GROUP = re.compile(r"\+?\d+(?:[ \u00a0\u202f().\-/]{1,3}\d+)*")
 # A phone number as North Americans write it, valid or not (123-456-7890 too).
 _NANP = re.compile(r"(?<![\d])(?:\+?1[ .\-]?)?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}(?![\d])|"
-                   r"(?<![\d.\-])\d{3}[ .\-]\d{4}(?![\d.\-])")
-_NANP = re.compile(_NANP.pattern + r"|(?<![\d.,])(?:1?\d{10}|\d{7})(?![\d.,]?\d)")
+                   r"(?<![\d.\-])\d{3}[ .\-]\d{4}(?![\d.\-])|"
+                   r"(?<![\d.,])(?:1?\d{10}|\d{7})(?![\d.,]?\d)")
 # A short code alone (911), or one digit at a time (9-1-1), but not the end of 69.50.315.
 _SHORT = re.compile(r"(?<!\d)(?<!\d[.,/\-])(?:\d{3}|\d[ .\-]\d[ .\-]\d)(?![.,/\-]?\d)")
 # A host name written alone (hep.org) is read in ASCII (or punycode): read
@@ -144,8 +144,8 @@ def _whole(plain: str, span: tuple[int, int], number: Number) -> Number:
     """A number as printed: a digit glued before or after the match (a
     stylesheet's `::after { content: "9" }`) makes it another number."""
     start, end = span
-    if not (plain[end:end + 1].isdigit() or plain[start - 1:start].isdigit() if start else
-            plain[end:end + 1].isdigit()):
+    glued = plain[end:end + 1].isdigit() or (start > 0 and plain[start - 1].isdigit())
+    if not glued:
         return number
     while start > 0 and (plain[start - 1].isdigit() or plain[start - 1] in "-. " and
                          plain[start - 2:start - 1].isdigit()):

@@ -230,18 +230,23 @@ def broken_entries(project: Project, lang: str, domain: str, catalog: Catalog,
                    only: set[str] | None = None) -> list[ContentError]:
     """Every translated entry of a catalog that breaks `entry_problems`, as
     errors naming the file, line, context and English. `only`: contexts."""
+    return [error for _, error in _broken(project, lang, domain, catalog, only)]
+
+
+def _broken(project: Project, lang: str, domain: str, catalog: Catalog,
+            only: set[str] | None = None) -> list[tuple[Message, ContentError]]:
     joiners = _joiners(project, lang)
     path = catalog_path(project, lang, domain)
-    errors = []
+    found = []
     for message in catalog:
         if not message.id or not message.string or (only is not None and message.context not in only):
             continue
         problems = entry_problems(str(message.id), str(message.string), joiners)
         if problems:
-            errors.append(ContentError(
+            found.append((message, ContentError(
                 f"entry [{message.context}] {str(message.id)[:60]!r}: " + "; ".join(problems),
-                path, message.lineno, hint="fix the msgstr in a PO editor, then build again"))
-    return errors
+                path, message.lineno, hint="fix the msgstr in a PO editor, then build again")))
+    return found
 
 
 def review_hash(message: Message) -> str:
@@ -448,11 +453,11 @@ def review(project: Project, lang: str, reviewer: str, domains: list[str] | None
                                hint=f"catalogs: {', '.join(templates)}")
         path = catalog_path(project, lang, domain)
         catalog = merged_catalog(path, lang, templates[domain], writable=True)
-        report.refused += broken_entries(project, lang, domain, catalog)
-        joiners = _joiners(project, lang)
+        broken = _broken(project, lang, domain, catalog)
+        report.refused += [error for _, error in broken]
+        refused = {id(message) for message, _ in broken}
         for message in catalog:
-            if (message.id and state_of(message) == "draft"
-                    and not entry_problems(str(message.id), str(message.string), joiners)):
+            if message.id and state_of(message) == "draft" and id(message) not in refused:
                 record_review(message, reviewer.strip(), date)
                 report.recorded += 1
         write_catalog(catalog, path)
