@@ -17,52 +17,65 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
+from . import paths
 from .content import Project
-from .formats import FORMATS, VARIANTS
+from .fingerprints import digest, environment_digest, tree_digest
+from .formats import FORMATS
 from .impose import PRESETS
-from .outputs import digest, environment_digest, tree_digest, write_output
+from .model import DocumentEntry, Manifest, OutputEntry, SheetEntry, documents, sheets
+from .outputs import output_file, write_output
+from .templating import make_environment
+from .variants import BY_NAME, Variant
 
 THUMB_WIDTH_PX = 220
-INDEX = "index.html"
+INDEX = paths.CATALOG
 
 
-def manifest_fields(project: Project, out: Path) -> Callable[[list[dict]], str]:
+def variant_of(entry: DocumentEntry) -> Variant | None:
+    """The variant a manifest entry was made as (None: one this builder no longer makes)."""
+    return BY_NAME.get(entry.get("variant", ""))
+
+
+def is_office_print(entry: DocumentEntry) -> bool:
+    variant = variant_of(entry)
+    return variant is not None and variant.primary
+
+
+def manifest_fields(project: Project, out: Path) -> Callable[[list[OutputEntry]], str]:
     """For the manifest, once it holds every output: each office print's
     page pictures (drawing those the workers did not) recorded in its entry,
     and the key of the catalog page that shows them."""
-    def fields(outputs: list[dict]) -> str:
-        for entry in outputs:
-            if entry["kind"] == "document" and entry["variant"] == "standard":
+    def fields(outputs: list[OutputEntry]) -> str:
+        for entry in documents(outputs):
+            if is_office_print(entry):
                 entry["thumbs"] = thumbnails(out, entry)
         return catalog_key(project, outputs)
     return fields
 
 
-def catalog_key(project: Project, outputs: list[dict]) -> str:
+def catalog_key(project: Project, outputs: list[OutputEntry]) -> str:
     """What the page shows: the manifest's outputs, the content, the
     templates and the builder."""
     return digest(environment_digest(), json.dumps(outputs, sort_keys=True),
                   tree_digest(project.root, project.root / "templates", project.content_dir))
 
 
-def write_catalog(project: Project, out: Path, manifest: dict) -> Path:
+def write_catalog(project: Project, out: Path, manifest: Manifest) -> Path:
     """index.html, unless the one there already shows this manifest (its key
     is written in the page itself); returns its path."""
-    documents = [e for e in manifest["outputs"] if e["kind"] == "document"]
-    sheets = [e for e in manifest["outputs"] if e["kind"] == "sheet"]
-    path = out / INDEX
+    docs, made_sheets = documents(manifest["outputs"]), sheets(manifest["outputs"])
+    path = output_file(out, INDEX)
     key = manifest["catalog"]["key"]       # thumbnails and key: recorded by manifest_fields
     if _key_of(path) == key:
         return path
-    from .render import make_environment
     env = make_environment(project.root, documents=False)
     html = env.get_template("catalog.html").render(
-        items=catalog_items(project, documents, sheets),
-        languages=[project.languages[c] for c in sorted({e["lang"] for e in documents},
+        items=catalog_items(project, docs, made_sheets),
+        languages=[project.languages[c] for c in sorted({e["lang"] for e in docs},
                                                         key=list(project.languages).index)],
-        materials=[project.materials[m] for m in sorted({e["material"] for e in documents})
+        materials=[project.materials[m] for m in sorted({e["material"] for e in docs})
                    if m in project.materials],
-        mixes=[e for e in sheets if e["lang"] in ("mixed", "")],
+        mixes=[e for e in made_sheets if e["lang"] in ("mixed", "")],
         presets=PRESETS, build_key=key)
     write_output(out, INDEX, html.encode("utf-8"))
     return path
@@ -79,21 +92,19 @@ def _key_of(index: Path) -> str | None:
     return found.group(1) if found else None
 
 
-def thumbnails(out: Path, entry: dict) -> list[str]:
+def thumbnails(out: Path, entry: DocumentEntry) -> list[str]:
     """PNG of each page, named by the PDF's hash so an unchanged PDF keeps
     its pictures and a changed one never shows stale ones."""
-    folder = out / "thumbs" / entry["lang"]
-    stem = f"{entry['material']}-{entry['sha256'][:12]}"
-    names = [f"thumbs/{entry['lang']}/{stem}-{n}.png" for n in range(1, entry["pages"] + 1)]
-    if all((out / name).exists() for name in names):
+    names = [paths.thumbnail(entry["lang"], entry["material"], entry["sha256"], n)
+             for n in range(1, entry["pages"] + 1)]
+    if all(output_file(out, name).exists() for name in names):
         return names
     import pypdfium2 as pdfium
-    folder.mkdir(parents=True, exist_ok=True)
-    mine = re.compile(re.escape(entry["material"]) + r"-[0-9a-f]{12}-\d+\.png")
-    for old in folder.glob(f"{entry['material']}-*.png"):
-        if mine.fullmatch(old.name):         # not another material's whose id starts alike
+    folder = output_file(out, paths.thumbnail_folder(entry["lang"]))
+    for old in folder.glob(f"{entry['material']}-*.png") if folder.is_dir() else []:
+        if paths.is_thumbnail_of(old.name, entry["material"]):
             old.unlink(missing_ok=True)
-    document = pdfium.PdfDocument(out / entry["path"])
+    document = pdfium.PdfDocument(output_file(out, entry["path"]))
     try:
         for page, name in zip(document, names):
             scale = THUMB_WIDTH_PX / page.get_width()
@@ -106,19 +117,21 @@ def thumbnails(out: Path, entry: dict) -> list[str]:
     return names
 
 
-def catalog_items(project: Project, documents: list[dict], sheets: list[dict]) -> list[dict]:
+def catalog_items(project: Project, docs: list[DocumentEntry], made_sheets: list[SheetEntry]
+                  ) -> list[dict]:
     """One item per material and language: the office print with its variants,
     sheets, status and print instructions."""
-    variants = defaultdict(list)
-    for entry in documents:
-        if entry["variant"] != "standard":
-            variants[(entry["material"], entry["lang"])].append(entry)
-    card_sheets = defaultdict(list)
-    for entry in sheets:
-        card_sheets[(entry["material"], entry["lang"])].append(entry)
+    variants: defaultdict[tuple[str, str], list[tuple[Variant, DocumentEntry]]] = defaultdict(list)
+    for entry in docs:
+        variant = variant_of(entry)
+        if variant is not None and not variant.primary:
+            variants[(entry["material"], entry["lang"])].append((variant, entry))
+    card_sheets: defaultdict[tuple[str, str], list[SheetEntry]] = defaultdict(list)
+    for sheet in made_sheets:
+        card_sheets[(sheet["material"], sheet["lang"])].append(sheet)
     items = []
     order = list(project.languages)
-    for entry in sorted((e for e in documents if e["variant"] == "standard"),
+    for entry in sorted((e for e in docs if is_office_print(e)),
                         key=lambda e: (e["material"], order.index(e["lang"]) if e["lang"] in order else 99)):
         key = (entry["material"], entry["lang"])
         lang = project.languages.get(entry["lang"])
@@ -132,14 +145,14 @@ def catalog_items(project: Project, documents: list[dict], sheets: list[dict]) -
             "review": review_line(project, entry["material"]),
             "sources": project.materials[entry["material"]].sources
             if entry["material"] in project.materials else [],
-            "variants": [(VARIANTS[v["variant"]], v) for v in variants[key]],
+            "variants": variants[key],
             "sheets": [(PRESETS[s["preset"]], s) for s in card_sheets[key]],
             "id": hashlib.sha1(json.dumps(key).encode()).hexdigest()[:10],
         })
     return items
 
 
-def printed_numbers(project: Project, entry: dict) -> list[str]:
+def printed_numbers(project: Project, entry: OutputEntry) -> list[str]:
     """What the PDF prints, as read back from it (manifest `printed`), in
     the registry's words: "1-800-484-3731 (Never Use Alone)"."""
     by_dial, by_url = {}, {}
@@ -163,7 +176,7 @@ def review_line(project: Project, material_id: str) -> str:
     return f"Health content reviewed by {review.by} ({review.role}) on {review.date}"
 
 
-def status_of(entry: dict) -> list[tuple[str, str]]:
+def status_of(entry: DocumentEntry) -> list[tuple[str, str]]:
     """(css class, words) badges: out of date, proof, draft, or ready to print."""
     badges = []
     stale = entry.get("out_of_date")

@@ -19,12 +19,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import text
+from . import sheets, text
 from .content import Project
 from .errors import BuildError
 from .formats import FORMATS
-from .outputs import digest, environment_digest, tree_digest, write_atomic
+from .model import Result
+from .fingerprints import digest, environment_digest, tree_digest
+from .outputs import write_atomic
 from .qr import QUIET_ZONE_MODULES
+from .theme import THEME, Declared, length
+from .variants import BY_NAME
 from .yamlfile import load_yaml, require_mapping
 from .translations import (broken_entries, catalog_path, merged_catalog, missing_folders, status,
                            templates_by_domain, translated_languages)
@@ -179,7 +183,7 @@ class _CollectWarnings(logging.Handler):
 
 def theme_errors(project: Project) -> list[Finding]:
     """The checks that stop a whole build: every material uses the theme."""
-    return [f for f in check_theme(project.root) if f.level == "error"]
+    return [f for f in check_theme(project) if f.level == "error"]
 
 
 def _run_checks(project: Project, final: bool, max_age_months: int, today: dt.date,
@@ -190,7 +194,7 @@ def _run_checks(project: Project, final: bool, max_age_months: int, today: dt.da
     findings += check_contacts(project, final, max_age_months, today)
     findings += check_content_reviews(project, final)
     findings += check_reading(project, grades)
-    findings += check_theme(project.root)
+    findings += check_theme(project)
     findings += check_stylesheets(project.root)
     findings += check_sheets(project)
     if not project.errors:
@@ -225,10 +229,9 @@ def check_contacts(project: Project, final: bool, max_age_months: int,
 
 def check_sheets(project: Project) -> list[Finding]:
     """pamphlets/sheets.yaml and printers.yaml, as the build reads them."""
-    from . import impose
     findings = []
-    failed: list = []
-    impose.mixed_sheets(project, failed)
+    failed: list[Result] = []
+    sheets.mixed_sheets(project, failed)
     findings += [Finding("error", "sheets", "", "sheets", r.error.message, r.error.location(project.root))
                  for r in failed if r.error]
     path = project.root / "printers.yaml"
@@ -238,7 +241,7 @@ def check_sheets(project: Project) -> list[Finding]:
             printers = require_mapping(data.get("printers") or {}, path, "`printers`",
                                        data.line("printers"))
             for name in printers:
-                impose.load_nudge(project.root, str(name))
+                sheets.load_nudge(project.root, str(name))
     except BuildError as exc:
         findings.append(Finding("error", "sheets", "", "printers", exc.message, exc.location(project.root)))
     return findings
@@ -314,54 +317,61 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
-def theme_properties(root: Path) -> dict[str, str]:
-    """Custom properties of styles/theme.css (the first value of each)."""
-    css = (root / "styles" / "theme.css").read_text(encoding="utf-8")
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    found: dict[str, str] = {}
-    for name, value in re.findall(r"(--[a-z0-9-]+)\s*:\s*([^;]+);", css):
-        found.setdefault(name, value.strip())
-    return found
+def check_theme(project: Project) -> list[Finding]:
+    """Contrast of text/background pairs, type sizes and QR size in the
+    theme and in each variant's own sizes; every format's body text at or
+    above its floor in every variant that prints it."""
+    theme = project.theme
+    # Parse errors are check_stylesheets' (WeasyPrint's own words, at their line).
+    findings = [Finding("error", "theme", "", "stylesheet", why, rel)
+                for rel, line, why in theme.problems if line is None]
 
+    def at(declared) -> str:
+        return f"{declared.file}:{declared.line}" if declared else THEME
 
-def check_theme(root: Path) -> list[Finding]:
-    """Contrast of text/background pairs, type sizes and QR size in the theme."""
-    props = theme_properties(root)
-    where = "styles/theme.css"
-    findings = []
     for fg, bg in CONTRAST_PAIRS:
-        colors = _hex(props.get(fg)), _hex(props.get(bg))
-        if None in colors:
+        colors = _hex(theme.get(fg)), _hex(theme.get(bg))
+        if colors[0] is None or colors[1] is None:
             findings.append(Finding("warning", "theme", "", "contrast",
-                                    f"cannot read {fg} or {bg} as #rrggbb", where))
+                                    f"cannot read {fg} or {bg} as #rrggbb", THEME))
             continue
-        ratio = contrast(*colors)   # type: ignore[arg-type]
+        ratio = contrast(colors[0], colors[1])
         if ratio < CONTRAST_MIN:
             findings.append(Finding("error", "theme", "", "contrast",
                                     f"{fg} on {bg} has contrast {ratio:.2f}:1, below "
-                                    f"{CONTRAST_MIN}:1 (WCAG AA)", where))
-    for name, value in props.items():
-        size = _points(value)
+                                    f"{CONTRAST_MIN}:1 (WCAG AA)", at(theme.get(fg))))
+    declared = list(theme.properties.values()) + [d for props in theme.overrides.values()
+                                                  for d in props.values()]
+    names = list(theme.properties) + [n for props in theme.overrides.values() for n in props]
+    for name, value in zip(names, declared):
+        size = length(value, "pt")
         if size is not None and name.startswith(("--card-", "--handout-", "--trifold-")) \
-                and size < TYPE_FLOOR_PT:
+                and size < TYPE_FLOOR_PT - 1e-9:
             findings.append(Finding("error", "theme", "", "type size",
                                     f"{name} is {size:g} pt; nothing prints below "
-                                    f"{TYPE_FLOOR_PT:g} pt", where))
-    for fmt in FORMATS.values():
-        body = _points(props.get(fmt.text_property, ""))
-        if body is None:
-            findings.append(Finding("error", "theme", "", "type size",
-                                    f"{fmt.text_property} must be a size in pt", where))
-        elif body < fmt.floor_pt:
-            findings.append(Finding("error", "theme", "", "type size",
-                                    f"{fmt.text_property} is {body:g} pt, below the "
-                                    f"{fmt.name} floor of {fmt.floor_pt:g} pt", where))
+                                    f"{TYPE_FLOOR_PT:g} pt", at(value)))
+        if name.startswith("--qr-"):
+            inches = length(value, "in")
+            if inches is None or inches < QR_MIN_IN - 1e-9:
+                findings.append(Finding("error", "theme", "", "QR size",
+                                        f"{name} is {value.value}; QR codes print at "
+                                        f"{QR_MIN_IN} in (2 cm) or more", at(value)))
+    for variant in BY_NAME.values():
+        for fmt in (FORMATS[name] for name in variant.formats):
+            body, floor = theme.body_pt(fmt, variant), variant.floor(fmt)
+            where = at(theme.get(fmt.text_property, variant))
+            if body is None:
+                findings.append(Finding("error", "theme", "", "type size",
+                                        f"{fmt.text_property} must be a size in pt", where))
+            elif body < floor - 1e-9:
+                findings.append(Finding("error", "theme", "", "type size",
+                                        f"{fmt.text_property} is {body:g} pt in the {variant.name} "
+                                        f"{fmt.name}, below its floor of {floor:g} pt", where))
     for name in ("--qr-s", "--qr-m", "--qr-l"):
-        inches = _inches(props.get(name, ""))
-        if inches is None or inches < QR_MIN_IN - 1e-9:
+        if name not in theme.properties:
             findings.append(Finding("error", "theme", "", "QR size",
-                                    f"{name} is {props.get(name)}; QR codes print at "
-                                    f"{QR_MIN_IN} in (2 cm) or more", where))
+                                    f"{name} is not set; QR codes print at {QR_MIN_IN} in (2 cm) "
+                                    "or more", THEME))
     if QUIET_ZONE_MODULES < 4:
         findings.append(Finding("error", "theme", "", "QR quiet zone",
                                 "QR codes need a quiet zone of 4 modules", "pamphlet_builder/qr.py"))
@@ -419,25 +429,12 @@ def contrast(fg: tuple[int, int, int], bg: tuple[int, int, int]) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def _hex(value: str | None) -> tuple[int, int, int] | None:
-    match = re.fullmatch(r"#([0-9a-fA-F]{6})", (value or "").strip())
+def _hex(declared: Declared | None) -> tuple[int, int, int] | None:
+    match = re.fullmatch(r"#([0-9a-fA-F]{6})", declared.value if declared else "")
     if not match:
         return None
     digits = match.group(1)
     return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
-
-
-def _points(value: str) -> float | None:
-    match = re.fullmatch(r"([\d.]+)pt", value.strip())
-    return float(match.group(1)) if match else None
-
-
-def _inches(value: str) -> float | None:
-    match = re.fullmatch(r"([\d.]+)(in|cm|mm)", value.strip())
-    if not match:
-        return None
-    number = float(match.group(1))
-    return number / {"in": 1, "cm": 2.54, "mm": 25.4}[match.group(2)]
 
 
 def exit_code(findings: list[Finding], strict: bool) -> int:

@@ -21,15 +21,33 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import checks, spreadsheet, translations as tr
-from .build import BuildOptions, build, plan, variants_for
+from . import checks, paths, spreadsheet, translations as tr
+from .build import build
 from .content import Project, load_project
 from .doctor import check_machine
+from .documents import variants_for
 from .errors import BuildError
-from .reviews import record_review
 from .formats import FORMATS
+from .model import BuildOptions, BuildReport, documents, sheets
+from .outputs import write_output
+from .plan import plan
+from .reviews import record_review
+from .variants import OFFICE_VARIANTS, TARGETS
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def default_root() -> Path:
+    """The project: the checkout this package is in (make_pamphlets.py, an
+    editable install), else the folder or a parent of it that has
+    pamphlets/ and templates/ (the `pamphlets` command run in a project)."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pamphlets").is_dir():
+        return checkout
+    here = Path.cwd()
+    return next((d for d in (here, *here.parents)
+                 if (d / "pamphlets").is_dir() and (d / "templates").is_dir()), here)
+
+
+ROOT = default_root()
 # Piped output (a log file, CI) gets wide lines instead of clipped table cells.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -63,13 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_log(out: Path, sections: list[str]) -> Path | None:
     """output/build.log with the given sections; None if it cannot be written."""
-    path = out / "build.log"
+    text = f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n\n" + "\n\n".join(sections) + "\n"
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n\n" + "\n\n".join(sections) + "\n",
-                        encoding="utf-8")
-        return path
-    except OSError:
+        write_output(out, paths.BUILD_LOG, text.encode("utf-8"))
+        return out / paths.BUILD_LOG
+    except (OSError, BuildError):
         return None
 
 
@@ -94,13 +110,13 @@ def parser() -> argparse.ArgumentParser:
                    help="paper for handouts and tri-folds (default: letter)")
     b.add_argument("--allow-fallback", action="store_true",
                    help="print English where a translation is missing (marked as draft)")
-    b.add_argument("--target", choices=("office", "shop"), default="office",
+    b.add_argument("--target", choices=tuple(TARGETS), default="office",
                    help="office (default): office printer files, variants and card sheets; "
                         "shop: print-shop files with bleed, crop marks, PDF/X-4, CMYK")
     b.add_argument("--pdfx", choices=("x-4", "x-1a"), default="x-4",
                    help="with --target shop: PDF/X-4 (default) or X-1a for older workflows")
     b.add_argument("--variant", action="append", default=[], dest="variants",
-                   choices=("standard", "photocopy", "large-print", "flyer"),
+                   choices=tuple(OFFICE_VARIANTS),
                    help="build only this variant (repeatable; default: all that apply)")
     b.add_argument("--no-sheets", action="store_false", dest="sheets",
                    help="skip the 10-up card sheets")
@@ -208,9 +224,19 @@ def cmd_build(args) -> int:
         show_findings(fatal)
         return 2
     preflight = checks.start_preflight(project, final=args.final)
+    started = time.monotonic()
+    report = build_with_progress(project, options)
+    waited = time.monotonic()
+    warnings = [f for f in preflight() if f.level == "warning"]
+    logging.getLogger(__name__).info("preflight waited for: %.2f s", time.monotonic() - waited)
+    show_problems(project, options, report, args.verbose)
+    show_summary(report, warnings, time.monotonic() - started)
+    return report.exit_code
+
+
+def build_with_progress(project: Project, options: BuildOptions) -> BuildReport:
     materials, languages, _ = plan(project, options)
     total = sum(len(variants_for(m, options)) for m in materials) * len(languages)
-    started = time.monotonic()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True,
                   disable=not err.is_terminal) as progress:
@@ -220,17 +246,19 @@ def cmd_build(args) -> int:
             progress.update(task, description=f"rendering {name}")
             progress.advance(task)
 
-        report = build(project, options, step)
-    waited = time.monotonic()
-    warnings = [f for f in preflight() if f.level == "warning"]
-    logging.getLogger(__name__).info("preflight waited for: %.2f s", time.monotonic() - waited)
+        return build(project, options, step)
+
+
+def show_problems(project: Project, options: BuildOptions, report: BuildReport,
+                  verbose: bool) -> None:
+    """Errors, failed and out-of-date outputs; the details of each failure in build.log."""
     for error in report.config_errors:
         err.print(f"[bold red]error:[/] {escape(error.format(project.root))}", highlight=False)
     for result in report.failed:
         assert result.error is not None
         err.print(f"[bold red]failed[/] {result.path}: {escape(result.error.format(project.root))}",
                   highlight=False)
-        if args.verbose and getattr(result.error, "trace", ""):
+        if verbose and getattr(result.error, "trace", ""):
             err.print(escape(result.error.trace), highlight=False)
     for result in report.results:
         if result.stale:
@@ -241,18 +269,21 @@ def cmd_build(args) -> int:
                                            for r in report.failed if r.error])
         if log_path:
             err.print(f"details of each failure: {log_path}", highlight=False)
-    documents = [r.entry for r in report.results if r.entry and r.entry["kind"] == "document"]
-    sheets = [r.entry for r in report.results if r.entry and r.entry["kind"] == "sheet"]
-    proofs = sum(1 for e in documents if e["draft"] or e["unverified"])
+
+
+def show_summary(report: BuildReport, warnings: list, seconds: float) -> None:
+    entries = [r.entry for r in report.results if r.entry]
+    docs, made_sheets = documents(entries), sheets(entries)
+    proofs = sum(1 for e in docs if e.get("draft") or e.get("unverified"))
     reused = sum(1 for r in report.results if r.reused)
     waiting = sum(1 for r in report.results if r.stale)
-    out.print(f"{len(report.results)} files: {len(documents) + len(sheets) - reused} built "
+    out.print(f"{len(report.results)} files: {len(docs) + len(made_sheets) - reused} built "
               f"({report.unchanged} of them the same bytes as before), {reused} up to date, "
               f"failed {len(report.failed)}, out of date {waiting} "
-              f"({len(documents)} documents and {len(sheets)} card sheets written or kept); "
+              f"({len(docs)} documents and {len(made_sheets)} card sheets written or kept); "
               f"warnings {len(warnings)} "
               f"({proofs} documents are proofs: draft translation or unverified contact) "
-              f"in {time.monotonic() - started:.1f} s", highlight=False)
+              f"in {seconds:.1f} s", highlight=False)
     if warnings:
         out.print("warnings: " + "; ".join(escape(f"{f.group} {f.lang}: {f.message}".replace("  ", " "))
                                            for f in warnings[:3])
@@ -266,7 +297,6 @@ def cmd_build(args) -> int:
         out.print(f"note: {escape(note)}", highlight=False)
     if report.catalog:
         out.print(f"catalog: {report.catalog}", highlight=False)
-    return report.exit_code
 
 
 def cmd_check(args) -> int:

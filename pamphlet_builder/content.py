@@ -22,6 +22,8 @@ from . import printed, reviews, text
 from .contacts import ID_RE, Contact, load_contacts
 from .errors import BuildError, ContentError
 from .formats import FORMATS, Format
+from .templating import make_environment
+from .theme import Theme, load_theme
 from .yamlfile import LineDict, load_yaml, require_mapping
 
 SOURCE_LANG = "en"
@@ -106,6 +108,7 @@ class Project:
     languages: dict[str, Language]
     materials: dict[str, Material]
     errors: list[BuildError]      # project-wide: nothing can be built
+    theme: Theme = field(default_factory=Theme)   # styles/theme.css and the variants' sizes
 
     @property
     def content_dir(self) -> Path:
@@ -163,14 +166,14 @@ def load_project(root: Path) -> Project:
         materials[folder.name] = material
     if not materials and not errors:
         errors.append(ContentError("no materials found (folders with a material.yaml)", content))
-    return Project(root, contacts, languages, materials, errors)
+    return Project(root, contacts, languages, materials, errors, load_theme(root))
 
 
 def template_problems(root: Path) -> dict[str, list[ContentError]]:
     """Every template compiled before anything renders: for each template a
     material may use, the problems in it or in what it includes, imports or
     extends (a missing partial is found here, not halfway through a build)."""
-    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])      # only to parse
+    env = make_environment(root)      # only to parse
     folder = root / "templates"
     own: dict[str, list[ContentError]] = {}
     refs: dict[str, set[str]] = {}

@@ -1,12 +1,12 @@
 """The print formats: page size, the parts each one has, and how many pages.
 
 A dict is enough; a new format is a new entry here plus a template and a
-stylesheet of the same name.
+stylesheet of the same name. The ways to print a format (photocopy, flyer,
+print shop) are in variants.py.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 PT_PER_IN = 72.0
@@ -32,12 +32,7 @@ class Format:
     print_note: str = ""
     text_property: str = ""     # the theme's body-text size for this format
     floor_pt: float = 9.0       # body text never shrinks below this to fit
-
-    def min_scale(self, theme_css: str) -> float:
-        """How far the type may shrink to fit: floor / the theme's body size."""
-        match = re.search(rf"{re.escape(self.text_property)}\s*:\s*([\d.]+)pt", theme_css)
-        body = float(match.group(1)) if match else self.floor_pt
-        return min(1.0, self.floor_pt / body)
+    pdf_variant: str | None = None   # WeasyPrint's pdf_variant for the office print
 
     def page_size_pt(self, paper: str) -> tuple[float, float]:
         """Width and height of one page in points for the chosen paper."""
@@ -62,6 +57,7 @@ FORMATS: dict[str, Format] = {
         parts=None, min_pages=1, max_pages=2,
         print_note="Plain paper; two pages print double-sided, flip on long edge; scale 100%.",
         text_property="--handout-text", floor_pt=9.0,
+        pdf_variant="pdf/ua-1",     # tagged: screen readers read the handout
     ),
     "trifold": Format(
         name="trifold",
@@ -73,36 +69,4 @@ FORMATS: dict[str, Format] = {
                     "(right-to-left languages are mirrored: the cover is on the left)."),
         text_property="--trifold-text", floor_pt=9.0,
     ),
-}
-
-
-@dataclass(frozen=True)
-class Variant:
-    """Another way to print a material: its own stylesheet, file suffix and
-    limits. "standard" is the office print; "shop" replaces it for a print
-    shop (bleed, crop marks, PDF/X, CMYK)."""
-
-    name: str
-    suffix: str                       # added to the file name: x.photocopy.pdf
-    formats: tuple[str, ...]          # the formats it applies to
-    stylesheet: str | None = None     # extra stylesheet in styles/
-    paper: str | None = None          # paper it forces (flyer: half-letter)
-    max_pages: int | None = None      # page limit instead of the format's
-    shrink: bool = True               # may the type shrink to fit?
-    description: str = ""
-
-
-ALL_FORMATS = tuple(FORMATS)
-VARIANTS: dict[str, Variant] = {
-    "standard": Variant("standard", "", ALL_FORMATS,
-                        description="office printer"),
-    "photocopy": Variant("photocopy", ".photocopy", ALL_FORMATS, "variant-photocopy.css",
-                         description="black on white, no tints: copies cleanly on any machine"),
-    "large-print": Variant("large-print", ".large-print", ("handout",), "variant-large-print.css",
-                           max_pages=8, shrink=False,
-                           description="18 pt body text or more, for readers with low vision"),
-    "flyer": Variant("flyer", ".flyer", ("handout",), "variant-flyer.css", paper="half-letter",
-                     description="half-letter pages, printed 2-up on Letter and cut in half"),
-    "shop": Variant("shop", ".shop", ALL_FORMATS, "target-shop.css",
-                    description="print shop: 0.125 in bleed, crop marks, PDF/X-4, CMYK"),
 }

@@ -1,14 +1,8 @@
-"""The output folder: atomic writes, the manifest, and what is up to date.
+"""The output folder: the one writer (atomic, never outside the folder),
+the manifest, and the lock that keeps a second build out.
 
-Two keys decide whether an output is rebuilt:
-- its *inputs* fingerprint: a hash of the files it is made from (the
-  material's folder, its language's catalogs, templates, styles, the
-  registry files), the builder's own source, library versions, the fonts
-  installed and the options. Equal: nothing is read or rendered at all.
-- its *output key*: a hash of the HTML it renders from (see build.py).
-  When the inputs changed but the HTML did not (a comment, another
-  language's entry), the PDF is still reused.
-Either way the file must still be the one the manifest describes.
+Whether an output is up to date is decided by its keys (fingerprints.py)
+and by its file still being the one the manifest describes.
 """
 
 from __future__ import annotations
@@ -17,26 +11,19 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
-import importlib.metadata
 import json
 import os
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from . import paths
 from .errors import BuildError
+from .model import Manifest, OutputEntry
 
-MANIFEST = "manifest.json"
+MANIFEST = paths.MANIFEST
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
-# Libraries whose version changes what is written.
-LIBRARIES = ("weasyprint", "pydyf", "fonttools", "uharfbuzz", "tinycss2", "qrcode", "jinja2",
-             "markdown-it-py", "babel", "phonenumbers", "pypdf", "pypdfium2")
-# Where fontconfig finds fonts and its configuration (Debian/Ubuntu).
-FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
-             "/etc/fonts")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -61,7 +48,7 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def is_up_to_date(previous: dict | None, key: str, path: Path, field: str = "key") -> bool:
+def is_up_to_date(previous: OutputEntry | None, key: str, path: Path, field: str = "key") -> bool:
     """The previous output has the same key, its file is intact, and its
     last build did not fail (a file marked out of date is always rebuilt)."""
     return bool(previous and previous.get(field) == key and not previous.get("out_of_date")
@@ -83,7 +70,7 @@ def output_file(out: Path, rel: str) -> Path:
     return path
 
 
-def read_manifest(out: Path) -> dict[str, dict] | None:
+def read_manifest(out: Path) -> dict[str, OutputEntry] | None:
     """The previous manifest's entries by path: {} when there is none, None
     when it is there but damaged (truncated, hand-edited, wrong types)."""
     path = out / MANIFEST
@@ -105,7 +92,7 @@ def _sound_entry(entry: object) -> bool:
             and isinstance(entry.get("lang"), str))
 
 
-def remove_outputs(out: Path, entries: list[dict]) -> list[str]:
+def remove_outputs(out: Path, entries: list[OutputEntry]) -> list[str]:
     """Delete the files (and page pictures) of outputs the project no longer
     makes: a retired material, language, variant or sheet."""
     removed = []
@@ -119,9 +106,10 @@ def remove_outputs(out: Path, entries: list[dict]) -> list[str]:
     return removed
 
 
-def write_manifest(out: Path, entries: list[dict], out_of_date: dict[str, str], failed: list[str],
-                   keep: Callable[[str], bool],
-                   catalog_fields: Callable[[list[dict]], str] | None = None) -> tuple[dict, list[str]]:
+def write_manifest(out: Path, entries: list[OutputEntry], out_of_date: dict[str, str],
+                   failed: list[str], keep: Callable[[str], bool],
+                   catalog_fields: Callable[[list[OutputEntry]], str] | None = None
+                   ) -> tuple[Manifest, list[str]]:
     """The manifest from the full plan: this build's entries, and the earlier
     entries of outputs the project still makes (`keep`); the files of the
     others are deleted and their paths returned. A failed output keeps its
@@ -140,10 +128,10 @@ def write_manifest(out: Path, entries: list[dict], out_of_date: dict[str, str], 
             since = (merged[path].get("out_of_date") or {}).get("since", today)
             merged[path] = {**merged[path], "out_of_date": {"reason": reason, "since": since}}
     merged = {k: e for k, e in merged.items() if (out / k).exists()}
-    manifest: dict = {"outputs": [merged[k] for k in sorted(merged)],
-                      "failed_last_build": sorted(failed)}
+    manifest: Manifest = {"outputs": [merged[k] for k in sorted(merged)],
+                          "failed_last_build": sorted(failed)}
     if catalog_fields is not None:
-        manifest["catalog"] = {"path": "index.html", "key": catalog_fields(manifest["outputs"])}
+        manifest["catalog"] = {"path": paths.CATALOG, "key": catalog_fields(manifest["outputs"])}
     # One output per line: readable, diffable, and much faster to write than
     # indented JSON (the C encoder does the work).
     lines = ",\n".join("    " + json.dumps(e, ensure_ascii=False, sort_keys=True)
@@ -157,7 +145,7 @@ def write_manifest(out: Path, entries: list[dict], out_of_date: dict[str, str], 
     return manifest, removed
 
 
-LOCK = ".build.lock"
+LOCK = paths.LOCK
 
 
 @contextlib.contextmanager
@@ -182,60 +170,3 @@ def locked(out: Path):
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
-
-
-# --- Input fingerprints ------------------------------------------------------
-
-def digest(*parts: str | bytes) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update((part.encode("utf-8") if isinstance(part, str) else part) + b"\0")
-    return h.hexdigest()
-
-
-def tree_digest(root: Path, *paths: Path) -> str:
-    """A hash of the names and bytes of these files, and of every file under
-    these folders (hidden files and editor leftovers skipped)."""
-    h = hashlib.sha256()
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if file.name.startswith((".", "#")) or file.name.endswith(("~", ".tmp", ".pyc")):
-                continue
-            try:
-                data = file.read_bytes()
-            except OSError:
-                data = b"<unreadable>"
-            h.update(str(file.relative_to(root)).encode() + b"\0" + data + b"\0")
-    return h.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def environment_digest() -> str:
-    """The builder's own source, the libraries' versions and the installed
-    fonts: a change to any of them can change every output."""
-    package = Path(__file__).parent
-    versions = []
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name}={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
-    return digest(__version__, tree_digest(package, *sorted(package.glob("*.py"))),
-                  *versions, fontconfig_state(), os.environ.get("SOURCE_DATE_EPOCH", ""))
-
-
-def fontconfig_state() -> str:
-    """Installing, removing or upgrading a font (or fontconfig's settings)
-    changes a folder under these: a hash of their modification times."""
-    seen = []
-    for top in FONT_DIRS:
-        for folder, _, files in os.walk(os.path.expanduser(top)):
-            try:
-                seen.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
-                if folder.startswith("/etc/fonts"):
-                    seen += [f"{name}:{os.stat(os.path.join(folder, name)).st_mtime_ns}"
-                             for name in sorted(files)]
-            except OSError:
-                continue
-    return digest(*seen)

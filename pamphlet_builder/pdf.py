@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import weasyprint
+import weasyprint.css
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import ContentError, RenderError
@@ -66,9 +66,8 @@ def render_document(html: str, root: Path) -> weasyprint.Document:
     """Lay out one HTML document; refused fetches become a RenderError."""
     fetcher = ProjectFetcher(root)
     try:
-        html, sheets = _parsed_stylesheets(html, root, fetcher)
         return weasyprint.HTML(string=html, base_url=root.as_uri() + "/",
-                               url_fetcher=fetcher).render(stylesheets=sheets)
+                               url_fetcher=fetcher).render()
     except ForbiddenFetch as exc:     # a BaseException in WeasyPrint: catch it here, by name
         raise ContentError(f"a template or stylesheet asked for '{exc}', which is not a file in "
                            f"the project's {' and '.join(READABLE_DIRS)} folders; nothing was "
@@ -79,36 +78,66 @@ def render_document(html: str, root: Path) -> weasyprint.Document:
                            hint="save the file as UTF-8") from None
 
 
-_LINK = re.compile(r'<link rel="stylesheet" href="(styles/[^"<>]+\.css)">')
+# The project's stylesheets, parsed once per process (by file state) instead
+# of once per document: about 9% of a render, and the same bytes out. They
+# are found where WeasyPrint finds every <link>, so they keep the author
+# origin and their place in the cascade, exactly as in a browser (handing
+# them to render() would make them *user* sheets: a template's rule of lower
+# specificity would win over them, and !important would invert).
 _sheets: dict[tuple, weasyprint.CSS] = {}
+_weasyprint_find_stylesheets = weasyprint.css.find_stylesheets
 
 
-def _parsed_stylesheets(html: str, root: Path, fetcher: ProjectFetcher) -> tuple[str, list]:
-    """The document without its links to styles/, and those stylesheets
-    parsed once per process (by file state) instead of once per document:
-    about 9% of a render, and the same bytes out. A sheet with @font-face
-    keeps its link (fonts are registered per document)."""
-    sheets = []
-    for href in _LINK.findall(html):
-        path = (root / href).resolve()
-        if not path.is_relative_to(root / "styles") or not path.is_file():
-            continue                 # left to the fetcher, which refuses it by name
-        stat = path.stat()
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
-        if key not in _sheets:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise ContentError(f"not UTF-8 text ({exc.reason})", path,
-                                   hint="save the file as UTF-8") from None
-            if "@font-face" in text:
-                continue
-            if len(_sheets) > 64:
-                _sheets.clear()
-            _sheets[key] = weasyprint.CSS(string=text, base_url=path.as_uri(), url_fetcher=fetcher)
-        sheets.append(_sheets[key])
-        html = html.replace(f'<link rel="stylesheet" href="{href}">', "", 1)
-    return html, sheets
+class _Only:
+    """One <style> or <link> element, as WeasyPrint's find_stylesheets sees a document."""
+
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+
+    def query_all(self, *tags):
+        return iter([self.wrapper])
+
+
+def _find_stylesheets(wrapper_element, media_type, url_fetcher, base_url, *rest):
+    for wrapper in wrapper_element.query_all("style", "link"):
+        cached = _cached_sheet(wrapper.etree_element, url_fetcher, media_type)
+        if cached is not None:
+            yield cached
+        else:
+            yield from _weasyprint_find_stylesheets(_Only(wrapper), media_type, url_fetcher,
+                                                    base_url, *rest)
+
+
+def _cached_sheet(element, fetcher, media_type: str) -> weasyprint.CSS | None:
+    """The parsed stylesheet a plain `<link rel="stylesheet" href="styles/...">`
+    names, for our own renders; None for anything else (WeasyPrint reads it).
+    A sheet with @font-face is not cached (fonts are registered per document)."""
+    if (not isinstance(fetcher, ProjectFetcher) or element.tag != "link"
+            or element.get("rel") != "stylesheet" or element.get("media") or element.get("type")):
+        return None
+    href = element.get("href") or ""
+    path = (fetcher.root / href).resolve()
+    if not href.startswith("styles/") or not path.is_relative_to(fetcher.root / "styles") \
+            or not path.is_file():
+        return None                  # left to the fetcher, which refuses it by name
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, media_type)
+    if key not in _sheets:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ContentError(f"not UTF-8 text ({exc.reason})", path,
+                               hint="save the file as UTF-8") from None
+        if "@font-face" in text:
+            return None
+        if len(_sheets) > 64:
+            _sheets.clear()
+        _sheets[key] = weasyprint.CSS(string=text, base_url=path.as_uri(), url_fetcher=fetcher,
+                                      media_type=media_type)
+    return _sheets[key]
+
+
+weasyprint.css.find_stylesheets = _find_stylesheets    # pinned WeasyPrint: see requirements.txt
 
 
 def overflows(document: weasyprint.Document) -> dict[str, tuple[float, bool]]:

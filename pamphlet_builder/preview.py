@@ -45,10 +45,12 @@ from urllib.parse import unquote_to_bytes
 import jinja2
 import pypdfium2 as pdfium
 
-from .build import BuildOptions, build
+from .build import build
+from .model import BuildOptions
+from .variants import STANDARD
 from .content import load_project
 from .errors import BuildError
-from .render import make_environment
+from .templating import make_environment
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ class PreviewState:
         project = load_project(self.root)
         for material, lang in sorted(keys):
             options = BuildOptions(out=self.out, materials=[material], langs=[lang],
-                                   variants=["standard"], sheets=False, catalog=False, jobs=1,
+                                   variants=[STANDARD.name], sheets=False, catalog=False, jobs=1,
                                    allow_fallback=True, keep_html=True)
             if project.errors:
                 message = "\n".join(e.format(self.root) for e in project.errors)

@@ -1,5 +1,6 @@
-"""HTML from content: the Jinja environment and the view of one material in
-one language that the templates see.
+"""HTML from content: the view of one material in one language that the
+templates see, and the template rendered with it (templating.py makes the
+Jinja environment).
 
 Autoescape is on and undefined names fail (StrictUndefined): a missing
 number never prints blank. Content text reaches templates only as Markup
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +22,9 @@ from . import text
 from .contacts import Contact
 from .content import Language, Material, Project
 from .errors import ContentError
-from .formats import Variant
 from .qr import QRCode, make_qr
 from .translations import CONTACTS, UI, Translator
+from .variants import Variant
 
 DRAFT_NOTICE = "Draft translation - not reviewed"
 
@@ -99,59 +99,6 @@ def modified_time(revision: dt.date) -> str:
     return f"{revision.isoformat()}T00:00:00Z"
 
 
-class ProjectLoader(jinja2.FileSystemLoader):
-    """templates/ only: a template that is a link to a file outside the
-    project, or a name with `..`, is not found, whatever Jinja would do."""
-
-    def __init__(self, folder: Path):
-        super().__init__(folder)
-        self.folder = folder.resolve()
-
-    def get_source(self, environment, template):
-        source, filename, uptodate = super().get_source(environment, template)
-        if not Path(filename).resolve().is_relative_to(self.folder):
-            raise jinja2.TemplateNotFound(template)
-        return source, filename, uptodate
-
-
-def make_environment(root: Path, documents: bool = True) -> jinja2.Environment:
-    """The one way to make a Jinja environment: templates/ only, autoescape,
-    strict; for documents also gettext and a finalize that refuses None
-    (the catalog's and preview's pages are English HTML without them)."""
-    if not documents:
-        return jinja2.Environment(loader=ProjectLoader(root / "templates"), autoescape=True,
-                                  undefined=jinja2.StrictUndefined)
-    env = jinja2.Environment(
-        loader=ProjectLoader(root / "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
-        finalize=_never_none)
-    env.policies["ext.i18n.trimmed"] = True
-    env.filters["textdir"] = text_direction
-    return env
-
-
-def _never_none(value):
-    """A template that prints a missing field (a contact's hours it does not
-    have) fails by name instead of printing "None" on a card."""
-    if value is None:
-        raise jinja2.UndefinedError("the template prints a value that is not set (None); "
-                                    "guard it with {% if ... %}")
-    return value
-
-
-def text_direction(value: str) -> str:
-    """'rtl' or 'ltr' from the first strong character, for <bdi dir=...>:
-    an English name inside Arabic keeps its own order ("988 Suicide ...")."""
-    for char in value:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return "ltr"
-
-
 def contact_view(contact: Contact, translate: Translator) -> ContactView:
     def tr(fld: str) -> str | None:
         value = getattr(contact, fld)
@@ -182,10 +129,6 @@ def _filler(views: dict[str, ContactView]):
     return fill
 
 
-SHOP_PROFILE = "styles/print-shop.icc"        # the print shop's CMYK profile, when given
-QR_FILL = {"shop": "device-cmyk(0 0 0 1)"}   # pure black ink at the shop; RGB black elsewhere
-
-
 def document_view(project: Project, material: Material, lang: Language,
                   translate: Translator, paper: str, variant: Variant) -> DocumentView:
     """The view of one material in one language and variant; QR codes made here."""
@@ -200,7 +143,7 @@ def document_view(project: Project, material: Material, lang: Language,
             part.source, lambda unit, p=part.name: translate(domain, p, unit), fill)
         parts[part.name] = PartView(
             name=part.name, html=rendered.html, heading=rendered.heading, body=rendered.body,
-            qr=[make_qr(project.contacts[q.contact], q, QR_FILL.get(variant.name, "#000000"))
+            qr=[make_qr(project.contacts[q.contact], q, variant.qr_fill)
                 for q in part.qr],
             contacts=[views[cid] for cid in part.contacts])
     title_src = translate(domain, "title", material.title)
@@ -214,8 +157,8 @@ def document_view(project: Project, material: Material, lang: Language,
         unverified=[v for v in views.values() if not v.verified],
         variant=variant.name, modified_iso=modified_time(material.revision),
         content_review=material.content_review.date if material.content_review else None,
-        color_profile=(SHOP_PROFILE if variant.name == "shop"
-                       and (project.root / SHOP_PROFILE).is_file() else None),
+        color_profile=(variant.color_profile if variant.color_profile
+                       and (project.root / variant.color_profile).is_file() else None),
         stylesheets=["styles/theme.css", "styles/common.css", f"styles/{material.format.name}.css"]
         + ([f"styles/{variant.stylesheet}"] if variant.stylesheet else []))
     return view

@@ -1,0 +1,63 @@
+"""Every name in the output folder, in one place. All are relative to the
+output folder; outputs.output_file refuses one that would land outside it.
+
+    LANG/MATERIAL[.VARIANT].pdf            documents (variants.Variant.suffix)
+    LANG/MATERIAL.html                     the office print's HTML (preview)
+    LANG/sheets/MATERIAL.PRESET.pdf        a card's sheets
+    sheets/NAME.PRESET.pdf                 mixed sheets (pamphlets/sheets.yaml)
+    sheets/alignment.PRESET.pdf            printer alignment test
+    thumbs/LANG/MATERIAL-HASH-PAGE.png     catalog pictures
+    index.html, manifest.json, build.log
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .variants import Variant
+
+CATALOG = "index.html"
+MANIFEST = "manifest.json"
+BUILD_LOG = "build.log"
+LOCK = ".build.lock"
+ALIGNMENT = "alignment"       # reserved: never a mixed sheet's name
+
+
+def document(material_id: str, lang: str, variant: Variant) -> str:
+    return f"{lang}/{material_id}{variant.suffix}.pdf"
+
+
+def document_html(material_id: str, lang: str) -> str:
+    return f"{lang}/{material_id}.html"
+
+
+def card_sheet(material_id: str, lang: str, preset: str) -> str:
+    return f"{lang}/sheets/{material_id}.{preset}.pdf"
+
+
+def mixed_sheet(name: str, preset: str) -> str:
+    return f"sheets/{name}.{preset}.pdf"
+
+
+def alignment_sheet(preset: str) -> str:
+    return mixed_sheet(ALIGNMENT, preset)
+
+
+def is_sheet(rel: str) -> bool:
+    return rel.startswith("sheets/") or "/sheets/" in rel
+
+
+def thumbnail_folder(lang: str) -> str:
+    return f"thumbs/{lang}"
+
+
+def thumbnail(lang: str, material_id: str, sha256: str, page: int) -> str:
+    return f"{thumbnail_folder(lang)}/{material_id}-{sha256[:12]}-{page}.png"
+
+
+def is_thumbnail_of(name: str, material_id: str) -> bool:
+    """A file name in thumbnail_folder() that belongs to this material (not
+    to another whose id starts alike)."""
+    return re.fullmatch(re.escape(material_id) + r"-[0-9a-f]{12}-\d+\.png", name) is not None
