@@ -198,7 +198,7 @@ def test_an_unexpected_error_at_the_command_line_exits_3_with_the_logs_path(scra
 def test_a_job_that_crashes_fails_alone_and_its_traceback_is_in_the_log(scratch, monkeypatch):
     scratch.material("good-card")
     scratch.material("test-card")
-    from pamphlet_builder import build as build_module
+    from pamphlet_builder import documents as build_module
     real = build_module.render_variant
 
     def crash(project, material, *args, **kwargs):

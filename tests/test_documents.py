@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 
 from pamphlet_builder.content import load_project
-from pamphlet_builder.formats import FORMATS, PAPER_PT, VARIANTS
+from pamphlet_builder.formats import FORMATS, PAPER_PT
+from pamphlet_builder.variants import BY_NAME as VARIANTS
 
 from .conftest import ROOT
 from .pdfcheck import (colored_pixels, font_sizes, line_edges, notdef_glyphs, page_sizes,

@@ -8,7 +8,7 @@ import hashlib
 import json
 import time
 
-from pamphlet_builder.build import FAULT_ENV
+from pamphlet_builder.schedule import FAULT_ENV
 
 
 def three_cards(scratch) -> None:
