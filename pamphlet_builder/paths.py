@@ -13,10 +13,11 @@ output folder; outputs.output_file refuses one that would land outside it.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .variants import Variant
+
+class Variant(Protocol):        # variants.Variant; this module imports no other
+    suffix: str
 
 CATALOG = "index.html"
 MANIFEST = "manifest.json"
@@ -37,16 +38,15 @@ def card_sheet(material_id: str, lang: str, preset: str) -> str:
     return f"{lang}/sheets/{material_id}.{preset}.pdf"
 
 
+MIXED_SHEETS = "sheets/"
+
+
 def mixed_sheet(name: str, preset: str) -> str:
-    return f"sheets/{name}.{preset}.pdf"
+    return f"{MIXED_SHEETS}{name}.{preset}.pdf"
 
 
 def alignment_sheet(preset: str) -> str:
     return mixed_sheet(ALIGNMENT, preset)
-
-
-def is_sheet(rel: str) -> bool:
-    return rel.startswith("sheets/") or "/sheets/" in rel
 
 
 def thumbnail_folder(lang: str) -> str:

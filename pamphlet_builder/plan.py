@@ -67,4 +67,4 @@ def still_made(project: Project) -> Callable[[str], bool]:
                  for v in BY_NAME.values() if m.format is None or v.applies_to(m)}
     sheets, mixes_known = sheet_paths(project, langs)
     return lambda path: path in documents or path in sheets or (
-        not mixes_known and path.startswith("sheets/"))
+        not mixes_known and path.startswith(paths.MIXED_SHEETS))

@@ -11,14 +11,18 @@ material). Nothing else in the builder knows a variant by its name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import impose
 from .formats import BLEED_PT, FORMATS, PAPER_PT, Format
+from .model import BuildOptions
 
-if TYPE_CHECKING:
-    from .content import Material
-    from .model import BuildOptions
+
+class Material(Protocol):       # content.Material, as far as variants care
+    @property
+    def format(self) -> Format | None: ...
+    @property
+    def flyer(self) -> bool: ...
 
 
 @dataclass(frozen=True)
