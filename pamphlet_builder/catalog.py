@@ -106,7 +106,7 @@ def thumbnails(out: Path, entry: DocumentEntry) -> list[str]:
             old.unlink(missing_ok=True)
     document = pdfium.PdfDocument(output_file(out, entry["path"]))
     try:
-        for page, name in zip(document, names):
+        for page, name in zip(document, names, strict=False):   # names: one per page
             scale = THUMB_WIDTH_PX / page.get_width()
             image = page.render(scale=scale).to_pil()
             buffer = io.BytesIO()

@@ -110,7 +110,8 @@ def start_preflight(project: Project, final: bool = False) -> Callable[[], list[
     today = dt.date.today()
     found = remembered(project, _preflight_key(project, final, VERIFIED_MAX_MONTHS, today))
     if found is not None:
-        return lambda: found
+        known = found
+        return lambda: known
     if "fork" not in multiprocessing.get_all_start_methods():
         found = run_checks(project, final, remember=True)
         return lambda: found
@@ -340,10 +341,8 @@ def check_theme(project: Project) -> list[Finding]:
             findings.append(Finding("error", "theme", "", "contrast",
                                     f"{fg} on {bg} has contrast {ratio:.2f}:1, below "
                                     f"{CONTRAST_MIN}:1 (WCAG AA)", at(theme.get(fg))))
-    declared = list(theme.properties.values()) + [d for props in theme.overrides.values()
-                                                  for d in props.values()]
-    names = list(theme.properties) + [n for props in theme.overrides.values() for n in props]
-    for name, value in zip(names, declared):
+    every = [theme.properties, *theme.overrides.values()]
+    for name, value in ((n, d) for props in every for n, d in props.items()):
         size = length(value, "pt")
         if size is not None and name.startswith(("--card-", "--handout-", "--trifold-")) \
                 and size < TYPE_FLOOR_PT - 1e-9:

@@ -258,8 +258,9 @@ def show_problems(project: Project, options: BuildOptions, report: BuildReport,
         assert result.error is not None
         err.print(f"[bold red]failed[/] {result.path}: {escape(result.error.format(project.root))}",
                   highlight=False)
-        if verbose and getattr(result.error, "trace", ""):
-            err.print(escape(result.error.trace), highlight=False)
+        trace = getattr(result.error, "trace", "")
+        if verbose and trace:
+            err.print(escape(trace), highlight=False)
     for result in report.results:
         if result.stale:
             err.print(f"[yellow]out of date[/] {result.path}: {escape(result.stale)}", highlight=False)
@@ -431,14 +432,14 @@ def cmd_translations(args) -> int:
         for label in report.empty:
             out.print(f"  [yellow]empty[/] {escape(label)}", highlight=False)
     elif args.action == "review":
-        report = tr.review(project, args.code, args.by, args.catalog or None)
-        out.print(f"recorded {escape(args.by)}'s review of {report.recorded} {args.code} entries",
+        reviewed = tr.review(project, args.code, args.by, args.catalog or None)
+        out.print(f"recorded {escape(args.by)}'s review of {reviewed.recorded} {args.code} entries",
                   highlight=False)
-        for error in report.refused:
+        for error in reviewed.refused:
             err.print(f"[bold red]not recorded:[/] {escape(error.format(project.root))}",
                       highlight=False)
-        if report.refused:
-            err.print(f"{len(report.refused)} entries break the translation rules and were not "
+        if reviewed.refused:
+            err.print(f"{len(reviewed.refused)} entries break the translation rules and were not "
                       "marked reviewed: fix them, then review again")
             return 1
     return 0
@@ -453,9 +454,10 @@ def cmd_content(args) -> int:
                              hint=f"materials: {', '.join(project.materials)}")
         if material.errors:
             raise material.errors[0]
-        review = record_review(material.folder, material.english, args.by, args.role)
+        recorded = record_review(material.folder, material.english, args.by, args.role)
         out.print(f"recorded: {escape(material.id)} health content reviewed by "
-                  f"{escape(review.by)} ({escape(review.role)}) on {review.date}", highlight=False)
+                  f"{escape(recorded.by)} ({escape(recorded.role)}) on {recorded.date}",
+                  highlight=False)
         return 0
     table = Table(title="Health content")
     for column in ("material", "status", "sources"):

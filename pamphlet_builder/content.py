@@ -22,6 +22,7 @@ from . import printed, reviews, text
 from .contacts import ID_RE, Contact, load_contacts
 from .errors import BuildError, ContentError
 from .formats import FORMATS, Format
+from .reviews import ContentReview
 from .templating import make_environment
 from .theme import Theme, load_theme
 from .yamlfile import LineDict, load_yaml, require_mapping
@@ -75,11 +76,11 @@ class Material:
     parts: dict[str, Part] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)   # what its health statements follow
     english: str = ""             # hash of the title and en.md (reviews.english_hash)
-    reviews: list[reviews.ContentReview] = field(default_factory=list)
+    reviews: list[ContentReview] = field(default_factory=list)
     errors: list[BuildError] = field(default_factory=list)
 
     @property
-    def content_review(self) -> reviews.ContentReview | None:
+    def content_review(self) -> ContentReview | None:
         """The clinician's review of exactly this English, if any."""
         return reviews.current_review(self.reviews, self.english)
 
@@ -219,7 +220,8 @@ def load_languages(path: Path) -> tuple[dict[str, Language], list[BuildError]]:
         entries = require_mapping(data.get("languages"), path, "`languages`", data.line("languages"))
     except ContentError as exc:
         return {}, [exc]
-    languages, errors = {}, []
+    languages: dict[str, Language] = {}
+    errors: list[BuildError] = []
     for code, entry in entries.items():
         try:
             languages[code] = _language(str(code), entry, scripts, path, entries.line(code))

@@ -131,13 +131,14 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
                                "overflow: hidden, text-overflow, opacity, color): show it whole")
     pdf = to_pdf(document, **variant.pdf_options(fmt, options))
     data = variant.finish(pdf.data)
-    qr = [{"page": pdf.anchors.get(f"qr-{code.contact_id}-{code.action}"), "target": code.target,
-           "contact": code.contact_id, "modules": code.modules}
-          for part in view.parts.values() for code in part.qr]
+    codes = [code for part in view.parts.values() for code in part.qr]
+    pages = [pdf.anchors.get(f"qr-{code.contact_id}-{code.action}") for code in codes]
+    qr = [{"page": page, "target": code.target, "contact": code.contact_id, "modules": code.modules}
+          for code, page in zip(codes, pages, strict=True)]
     try:
         printed = audit.audit_pdf(
             data, audit.allowed_for([project.contacts[c] for c in material.contact_ids()]),
-            [audit.QRTarget(q["page"] or 0, q["target"]) for q in qr])
+            [audit.QRTarget(page or 0, code.target) for code, page in zip(codes, pages, strict=True)])
     except RenderError as exc:
         exc.path = options.out / rel
         raise

@@ -143,8 +143,11 @@ def _cff_fonts(writer) -> list[tuple]:
             font = ref.get_object()
             for descendant in font.get("/DescendantFonts") or []:
                 cid_font = descendant.get_object()
-                descriptor = (cid_font.get("/FontDescriptor") or {}).get_object()
-                if cid_font.get("/Subtype") != "/CIDFontType0" or "/FontFile3" not in descriptor:
+                descriptor_ref = cid_font.get("/FontDescriptor")
+                if cid_font.get("/Subtype") != "/CIDFontType0" or descriptor_ref is None:
+                    continue
+                descriptor = descriptor_ref.get_object()
+                if "/FontFile3" not in descriptor:
                     continue
                 file_ref = descriptor.raw_get("/FontFile3")
                 stream = file_ref.get_object()
@@ -164,7 +167,8 @@ def _cff_fonts(writer) -> list[tuple]:
 
 def _widths_cids(widths) -> set[int]:
     """CIDs named by a W array: `c [w1 w2 ...]` and `c_first c_last w`."""
-    cids, items, i = set(), list(widths), 0
+    cids: set[int] = set()
+    items, i = list(widths), 0
     while i < len(items):
         first, nxt = int(items[i]), items[i + 1].get_object()
         if isinstance(nxt, list):

@@ -89,7 +89,8 @@ def impose_cards(cards: list[tuple[PageObject, PageObject]], preset: Preset, nud
     writer = PdfWriter()
     width, height = preset.size
     faces = [[_form(writer, front), _form(writer, back)] for front, back in cards]
-    cells, drawing = [], ([], [])
+    cells: list[dict] = []
+    drawing: tuple[list, list] = ([], [])
     for index in range(preset.cols * preset.rows):
         for side in (0, 1):
             x, y = preset.cell(index, back=side == 1)
@@ -106,21 +107,27 @@ def impose_cards(cards: list[tuple[PageObject, PageObject]], preset: Preset, nud
 def _form(writer: PdfWriter, page: PageObject):
     """A page as a form XObject in `writer`, clipped to its media box."""
     cloned = page.clone(writer)              # its resources, copied into `writer`
-    form = DecodedStreamObject()
-    form.set_data(page.get_contents().get_data())
-    form = form.flate_encode()
+    content = DecodedStreamObject()
+    content.set_data(page_content(page))
+    form = content.flate_encode()
     form.update({NameObject("/Type"): NameObject("/XObject"),
                  NameObject("/Subtype"): NameObject("/Form"),
                  NameObject("/BBox"): RectangleObject(page.mediabox),
-                 NameObject("/Resources"): cloned["/Resources"]})
+                 NameObject("/Resources"): cloned.get("/Resources", DictionaryObject())})
     return writer._add_object(form)
+
+
+def page_content(page: PageObject) -> bytes:
+    """The page's content stream; empty for a page with nothing drawn on it."""
+    contents = page.get_contents()
+    return contents.get_data() if contents is not None else b""
 
 
 def _add_page(writer: PdfWriter, width: float, height: float, placed, lines,
               cmyk: bool = False) -> PageObject:
     """A page that draws forms at (x, y) and hairline marks on top."""
     page = writer.add_blank_page(width, height)
-    names = {}
+    names: dict[int, str] = {}
     ops = []
     for form, x, y in placed:
         name = names.setdefault(form.idnum, f"/F{len(names)}")
@@ -170,7 +177,7 @@ def _finish(writer: PdfWriter, title: str, lang: str | None = None) -> bytes:
         writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
     digest = hashlib.md5(usedforsecurity=False)
     for page in writer.pages:
-        digest.update(page.get_contents().get_data())
+        digest.update(page_content(page))
     for obj in writer._objects:
         if isinstance(obj, StreamObject):
             digest.update(obj._data)
@@ -204,9 +211,8 @@ def add_slug_and_marks(data: bytes) -> bytes:
                       (float(bleed.right) + MARK_GAP_PT, y, right - 1, y)]
         stream = DecodedStreamObject()
         stream.set_data(b"\n".join(_mark_ops(lines, cmyk=True)))
-        contents = page.get_contents()
         joined = DecodedStreamObject()
-        joined.set_data(b"q\n" + contents.get_data() + b"\nQ\n" + stream.get_data())
+        joined.set_data(b"q\n" + page_content(page) + b"\nQ\n" + stream.get_data())
         page.replace_contents(joined.flate_encode())
         box = RectangleObject([left, bottom, right, top])
         page.mediabox = box
@@ -226,7 +232,7 @@ def _stable_document_id(writer: PdfWriter) -> None:
         return
     stream = metadata.get_object()
     xmp = stream.get_data()
-    pages = b"".join(page.get_contents().get_data() for page in writer.pages)
+    pages = b"".join(page_content(page) for page in writer.pages)
     digest = hashlib.sha256(pages).hexdigest()
     raw = bytes.fromhex(digest[:32])
     writer._ID = ArrayObject([ByteStringObject(raw), ByteStringObject(raw)])
@@ -247,4 +253,4 @@ def two_up(data: bytes) -> bytes:
         _add_page(writer, width, height, [(form, 0.0, 0.0), (form, half, 0.0)], middle)
     writer.add_metadata(dict(reader.metadata or {}))
     title = reader.metadata.title if reader.metadata and reader.metadata.title else "Flyer"
-    return _finish(writer, title, str(reader.trailer["/Root"].get("/Lang", "")) or None)
+    return _finish(writer, title, str(reader.root_object.get("/Lang", "")) or None)

@@ -97,7 +97,9 @@ def remove_outputs(out: Path, entries: list[OutputEntry]) -> list[str]:
     makes: a retired material, language, variant or sheet."""
     removed = []
     for entry in entries:
-        for rel in [entry["path"]] + [t for t in entry.get("thumbs", []) if isinstance(t, str)]:
+        thumbs = entry.get("thumbs")
+        pictures = [t for t in thumbs if isinstance(t, str)] if isinstance(thumbs, list) else []
+        for rel in [entry["path"]] + pictures:
             try:
                 output_file(out, rel).unlink(missing_ok=True)
             except (OSError, BuildError):
@@ -136,9 +138,10 @@ def write_manifest(out: Path, entries: list[OutputEntry], out_of_date: dict[str,
     # indented JSON (the C encoder does the work).
     lines = ",\n".join("    " + json.dumps(e, ensure_ascii=False, sort_keys=True)
                         for e in manifest["outputs"])
+    rest = {name: value for name, value in manifest.items() if name != "outputs"}
     data = ('{\n  "outputs": [\n' + lines + '\n  ],\n' +
-            "".join(f'  "{name}": {json.dumps(manifest[name], ensure_ascii=False)},\n'
-                    for name in manifest if name != "outputs").rstrip(",\n") + "\n}\n").encode("utf-8")
+            "".join(f'  "{name}": {json.dumps(value, ensure_ascii=False)},\n'
+                    for name, value in rest.items()).rstrip(",\n") + "\n}\n").encode("utf-8")
     if (out / MANIFEST).is_file() and (out / MANIFEST).read_bytes() == data:
         return manifest, removed  # unchanged: leave the file (and its date) alone
     write_atomic(out / MANIFEST, data)

@@ -17,7 +17,8 @@ from typing import Protocol
 
 
 class Variant(Protocol):        # variants.Variant; this module imports no other
-    suffix: str
+    @property
+    def suffix(self) -> str: ...
 
 CATALOG = "index.html"
 MANIFEST = "manifest.json"

@@ -274,7 +274,7 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float) -> tupl
 
 def to_pdf(document: weasyprint.Document, **options) -> RenderedPDF:
     """The PDF bytes and what the manifest needs to know about them."""
-    anchors = {}
+    anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for name in page.anchors:
             anchors.setdefault(name, number)

@@ -36,12 +36,13 @@ def prepare_translation(project: Project, material: Material, lang: Language,
     translate = translator_for(project, lang.code, [UI, CONTACTS, material.id], templates)
     _refuse_broken_entries(project, material, lang, translate)
     for message in templates[UI]:             # every UI word counts toward draft state
-        if message.id:
+        if isinstance(message.id, str) and message.id:
             translate(UI, message.context, message.id)
     for domain in (CONTACTS, material.id):    # so does all of the material's own text
         for message in templates[domain]:
-            if message.id and (domain == material.id or message.context.split(".")[0]
-                               in material.contact_ids()):
+            if isinstance(message.id, str) and message.id and (
+                    domain == material.id
+                    or (message.context or "").split(".")[0] in material.contact_ids()):
                 translate(domain, message.context, message.id)
     if translate.missing and not options.allow_fallback:
         # The material's own text first: it is what a translator works on.

@@ -40,16 +40,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote_to_bytes
 
 import jinja2
 import pypdfium2 as pdfium
 
 from .build import build
-from .model import BuildOptions
-from .variants import STANDARD
 from .content import load_project
 from .errors import BuildError
+from .model import BuildOptions
+from .variants import STANDARD
 from .templating import make_environment
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ class Builder:
 
 def snapshot(root: Path) -> dict[str, float]:
     """Modification times of every watched file."""
-    found = {}
+    found: dict[str, float] = {}
     for folder in WATCHED:
         for path in (root / folder).rglob("*"):
             if path.is_file() and not path.name.endswith((".tmp", "~")):
@@ -366,7 +367,7 @@ def make_handler(state: PreviewState, builder: Builder, env: jinja2.Environment)
             if not super().parse_request():
                 return False
             try:
-                check_host(self.headers.get_all("Host") or [], self.server.server_address[1])
+                check_host(self.headers.get_all("Host") or [], cast(HTTPServer, self.server).server_port)
                 if self.command != "GET":
                     raise Refused(405, "only GET", [("Allow", "GET")])
                 self.segments = path_segments(self.path)
@@ -453,8 +454,9 @@ def make_handler(state: PreviewState, builder: Builder, env: jinja2.Environment)
             seen, last_write = state.generation, time.monotonic()
             while not state.stop.is_set() and not self._client_left():
                 with state.changed:   # short waits: notice a closed tab or a stop soon
-                    state.changed.wait_for(lambda last=seen: state.generation != last
-                                           or state.stop.is_set(), timeout=1)
+                    def moved(last: int = seen) -> bool:
+                        return state.generation != last or state.stop.is_set()
+                    state.changed.wait_for(moved, timeout=1)
                 if state.generation != seen:
                     seen = state.generation
                     message = f"data: {state.event()}\n\n".encode()

@@ -97,7 +97,7 @@ def digit_groups(text: str) -> set[str]:
     short code (1-800-484-3731 gives 18004843731, 800, 484, 3731; 9-1-1
     gives 911; 10-15 gives nothing). What a translation may print only if
     the English does."""
-    found = set()
+    found: set[str] = set()
     for match in _DIGIT_GROUP.finditer(normalize(text)):
         runs = re.findall(r"\d+", match.group(0))
         found.update(run for run in runs if len(run) >= 3)
@@ -118,9 +118,9 @@ def phone_numbers(text: str, short_codes: frozenset[str] = SHORT_CODES) -> list[
     written like a North American number (valid or not), and short codes."""
     plain = normalize(text)
     found: dict[tuple[int, int], Number] = {}
-    for match in phonenumbers.PhoneNumberMatcher(plain, REGION, leniency=phonenumbers.Leniency.VALID):
-        dial = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        found[(match.start, match.end)] = Number(match.raw_string, dial)
+    for valid in phonenumbers.PhoneNumberMatcher(plain, REGION, leniency=phonenumbers.Leniency.VALID):
+        dial = phonenumbers.format_number(valid.number, phonenumbers.PhoneNumberFormat.E164)
+        found[(valid.start, valid.end)] = Number(valid.raw_string, dial)
     for match in _NANP.finditer(plain):
         if any(s <= match.start() < e for s, e in found):
             continue

@@ -139,8 +139,10 @@ def document_view(project: Project, material: Material, lang: Language,
     domain = material.id
     parts = {}
     for part in material.parts.values():
-        rendered = text.render_markdown(
-            part.source, lambda unit, p=part.name: translate(domain, p, unit), fill)
+        def translated(unit: str, name: str = part.name) -> str:
+            return translate(domain, name, unit)
+
+        rendered = text.render_markdown(part.source, translated, fill)
         parts[part.name] = PartView(
             name=part.name, html=rendered.html, heading=rendered.heading, body=rendered.body,
             qr=[make_qr(project.contacts[q.contact], q, variant.qr_fill)
@@ -172,8 +174,8 @@ def render_html(env: jinja2.Environment, template: str, view: DocumentView,
         result = escape(translate(UI, None, message))
         return result % variables if variables else result
 
-    env.install_gettext_callables(gettext, lambda s, p, n, **kw: gettext(s if n == 1 else p, **kw),
-                                  newstyle=True)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, lambda s, p, n, **kw: gettext(s if n == 1 else p, **kw), newstyle=True)
     try:
         html = env.get_template(template).render(doc=view)
     except jinja2.TemplateSyntaxError as exc:

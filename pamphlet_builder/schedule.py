@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import time
+from multiprocessing.pool import Pool
 from typing import Callable
 
 from . import paths
@@ -185,7 +186,7 @@ class Renderers:
                  progress: Progress, workers: int):
         self.project, self.options, self.previous, self.progress = project, options, previous, progress
         self.workers = workers
-        self.pool = None
+        self.pool: Pool | None = None
         self.pending: list = []         # (job, its result to come from a worker)
         self.queued: list[Job] = []     # jobs not sent to a worker
         self.loaded: Loaded | None = None
@@ -262,7 +263,8 @@ class Renderers:
         """Failed results for a job whose worker died or ran too long
         (stopped here); None while it is still working."""
         assert self.pool is not None
-        alive = {p.pid for p in self.pool._pool if p.is_alive()}   # type: ignore[attr-defined]
+        workers = self.pool._pool       # type: ignore[attr-defined]  # no public list of them
+        alive = {p.pid for p in workers if p.is_alive()}
         if pid in alive and time.monotonic() - since < self.options.job_timeout:
             return None
         if pid not in alive:

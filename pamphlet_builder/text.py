@@ -22,7 +22,7 @@ PLACEHOLDER_RE = re.compile(r"\{([a-z0-9][a-z0-9-]*)\.([a-z]+)\}")
 
 # html=True only so that raw HTML is *found* and refused, never rendered.
 _detector = MarkdownIt("commonmark", {"html": True})
-_detector.validateLink = lambda url: True   # parse every link and image, then judge them
+_detector.validateLink = lambda url: True   # type: ignore[method-assign]  # parse every link, then judge
 _renderer = MarkdownIt("commonmark", {"html": False, "typographer": False})
 
 
@@ -114,8 +114,8 @@ def render_markdown(text: str, translate: Callable[[str], str],
 
     heading, rest = None, tokens
     if len(tokens) >= 3 and tokens[0].type == "heading_open":
-        heading = filled(_renderer.renderer.renderInline(tokens[1].children or [],
-                                                         _renderer.options, {}))
+        heading = filled(_renderer.renderer.renderInline(  # type: ignore[attr-defined]
+            tokens[1].children or [], _renderer.options, {}))
         rest = tokens[3:]
     return RenderedText(html(tokens), heading, html(rest))
 

@@ -114,7 +114,7 @@ def _ui_messages(root: Path) -> list[SourceMessage]:
     """The words templates print. A template that cannot be read (not UTF-8,
     broken syntax) is skipped here: the content check reports it by name."""
     folder = root / "templates"
-    messages = {}
+    messages: dict[tuple[str, str | None], SourceMessage] = {}
     for path in sorted(folder.rglob("*.html")):
         filename = path.relative_to(folder).as_posix()
         try:
@@ -146,8 +146,8 @@ def read_catalog(path: Path, lang: str) -> Catalog:
         with path.open("rb") as handle:
             return read_po(handle, locale=lang.replace("-", "_"), abort_invalid=True)
     except PoFileError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise ContentError(f"invalid PO file: {exc}", path, int(line.group(1)) if line else None,
+        found = re.search(r"line (\d+)", str(exc))
+        raise ContentError(f"invalid PO file: {exc}", path, int(found.group(1)) if found else None,
                            hint="open it in Poedit, or compare with another language's file") from None
     except UnicodeDecodeError as exc:
         line = exc.object[:exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
@@ -320,7 +320,8 @@ class Translator:
             self.stale.append(key)
         elif state == "draft":
             self.unreviewed_keys.add(key)
-        return message.string  # type: ignore[union-attr]
+        assert message is not None          # not missing
+        return message.string if isinstance(message.string, str) else msgid
 
     @property
     def unreviewed(self) -> int:

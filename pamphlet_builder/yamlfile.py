@@ -42,7 +42,7 @@ def _refuse(message: str, mark: yaml.Mark, hint: str) -> ContentError:
 class _LineLoader(yaml.SafeLoader):
     _depth = 0
 
-    def compose_node(self, parent, index):  # type: ignore[override]
+    def compose_node(self, parent, index):
         # Checked on the event, before any node exists, so nothing is expanded.
         event = self.peek_event()
         if event.anchor is not None:   # an alias event carries the anchor it names
@@ -62,12 +62,12 @@ class _LineLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= nested
-        if node.tag == MERGE_TAG:
+        if node is not None and node.tag == MERGE_TAG:
             raise _refuse(f"{NO_ALIASES} (found '<<', a merge key)", node.start_mark,
                           "write each key out in full; quote '<<' if it is meant as text")
         return node
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+    def construct_mapping(self, node, deep=False):
         # Each key is built once, checked, then remembered with its line.
         mapping = LineDict()
         mapping.start_line = node.start_mark.line + 1
@@ -123,9 +123,9 @@ def load_yaml(path: Path) -> Any:
         # Running out of file (an unclosed bracket or quote): where it opened helps more.
         ran_out = exc.context_mark and "stream end" in (exc.problem or "")
         mark = exc.context_mark if ran_out else (exc.problem_mark or exc.context_mark)
-        line = mark.line + 1 if mark else None
+        where = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise ContentError(f"invalid YAML: {problem}", path, line,
+        raise ContentError(f"invalid YAML: {problem}", path, where,
                            hint="check indentation, colons and quotes on that line") from None
     except yaml.YAMLError as exc:
         raise ContentError(f"invalid YAML: {exc}", path) from None
