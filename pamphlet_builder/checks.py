@@ -355,17 +355,22 @@ def check_theme(project: Project) -> list[Finding]:
                 findings.append(Finding("error", "theme", "", "QR size",
                                         f"{name} is {value.value}; QR codes print at "
                                         f"{QR_MIN_IN} in (2 cm) or more", at(value)))
+    # Each format's body text in each variant that prints it; one finding per
+    # declaration and floor, naming every variant it holds back.
+    below: dict[tuple[str, str, float | None, float], list[str]] = {}
     for variant in BY_NAME.values():
         for fmt in (FORMATS[name] for name in variant.formats):
             body, floor = theme.body_pt(fmt, variant), variant.floor(fmt)
-            where = at(theme.get(fmt.text_property, variant))
-            if body is None:
-                findings.append(Finding("error", "theme", "", "type size",
-                                        f"{fmt.text_property} must be a size in pt", where))
-            elif body < floor - 1e-9:
-                findings.append(Finding("error", "theme", "", "type size",
-                                        f"{fmt.text_property} is {body:g} pt in the {variant.name} "
-                                        f"{fmt.name}, below its floor of {floor:g} pt", where))
+            if body is None or body < floor - 1e-9:
+                where = at(theme.get(fmt.text_property, variant))
+                below.setdefault((fmt.name, where, body, floor), []).append(variant.name)
+    for (fmt_name, where, body, floor), names in below.items():
+        prop = FORMATS[fmt_name].text_property
+        message = (f"{prop} must be a size in pt" if body is None else
+                   f"{prop} is {body:g} pt in the {_and(names)} {fmt_name}, "
+                   f"below its floor of {floor:g} pt")
+        if not any(f.message == message and f.where == where for f in findings):
+            findings.append(Finding("error", "theme", "", "type size", message, where))
     for name in ("--qr-s", "--qr-m", "--qr-l"):
         if name not in theme.properties:
             findings.append(Finding("error", "theme", "", "QR size",
@@ -436,6 +441,10 @@ def _hex(declared: Declared | None) -> tuple[int, int, int] | None:
     return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
 
 
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def exit_code(findings: list[Finding], strict: bool) -> int:
     if any(f.level == "error" for f in findings):
         return 2
@@ -447,3 +456,4 @@ def as_json(findings: list[Finding]) -> list[dict]:
 
 
 __all__ = ["Finding", "run_checks", "exit_code", "as_json", "contrast"]
+
