@@ -3,10 +3,12 @@
 #
 #   ./run.sh build [options]   build every default material into output/
 #   ./run.sh test [pytest options]   run the tests
+#   ./run.sh lint              ruff and mypy (settings in pyproject.toml); .ci/run runs it before the tests
 #   ./run.sh doctor | list | translations ... | any make_pamphlets.py command
 #
 # System packages come from apt (as root, or with sudo); Python packages go
-# into .venv/ from the pinned requirements files. Nothing is reinstalled
+# into .venv/ from the pinned requirements files, with this project installed
+# in editable mode (so .venv/bin/pamphlets works too). Nothing is reinstalled
 # when it is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -50,11 +52,17 @@ install_python_packages() {
     say "Creating the Python environment in $VENV"
     "$PYTHON" -m venv "$VENV"
   fi
-  local want
-  want=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
+  local want backend
+  want=$(cat pyproject.toml requirements*.txt | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "Installing Python packages from $requirements"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+    # The project is built by the venv's own setuptools (no build isolation),
+    # pinned in requirements.txt and installed first: the one a venv comes
+    # with (65.5 or 66.1 on Python 3.11) cannot build a wheel without the
+    # `wheel` package, and Python 3.12's venv has none.
+    backend=$(sed -n 's/^\(setuptools==[^ ]*\).*/\1/p' requirements.txt)
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${backend:?no setuptools pin in requirements.txt}"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation -r "$requirements"
     echo "$want" > "$stamp"
   fi
 }
@@ -66,6 +74,14 @@ case "$command" in
     install_system_packages "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
     install_python_packages requirements-test.txt
     exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  lint)
+    # Both run, so that one run lists every finding; either failing fails.
+    install_python_packages requirements-test.txt
+    status=0
+    "$VENV/bin/ruff" check pamphlet_builder make_pamphlets.py bench || status=1
+    "$VENV/bin/mypy" || status=1   # files and settings: pyproject.toml
+    exit $status
     ;;
   *)
     install_system_packages "${APT_PACKAGES[@]}"
