@@ -90,7 +90,7 @@ def write_log(out: Path, sections: list[str]) -> Path | None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="make_pamphlets.py",
+    p = argparse.ArgumentParser(prog=Path(sys.argv[0]).name or "pamphlets",
                                 description="Build HEP's print materials from pamphlets/.")
     p.add_argument("-v", "--verbose", action="store_true", help="show what each stage does")
     p.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
