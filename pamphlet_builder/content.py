@@ -148,6 +148,11 @@ def load_project(root: Path) -> Project:
     """Read and validate everything under `root`; never raises for bad content."""
     root = root.resolve()
     content = root / "pamphlets"
+    if not content.is_dir():
+        return Project(root, {}, {}, {}, [ContentError(
+            "this is not a project folder: it has no pamphlets/ folder", root,
+            hint="run the command in the folder that holds pamphlets/, templates/ and styles/ "
+                 "(or use make_pamphlets.py in it)")])
     unsafe = unsafe_inputs(root)
     # A bad file in a material's folder fails that material; anywhere else, everything.
     errors: list[BuildError] = [e for e in unsafe if _material_of(e.path, content) is None]
