@@ -3,6 +3,7 @@ output folder; outputs.output_file refuses one that would land outside it.
 
     LANG/MATERIAL[.VARIANT].pdf            documents (variants.Variant.suffix)
     LANG/MATERIAL.html                     the office print's HTML (preview)
+    LANG/MATERIAL-PAGE.png                 the preview's page pictures (its own folder)
     LANG/sheets/MATERIAL.PRESET.pdf        a card's sheets
     sheets/NAME.PRESET.pdf                 mixed sheets (pamphlets/sheets.yaml)
     sheets/alignment.PRESET.pdf            printer alignment test
@@ -48,6 +49,11 @@ def mixed_sheet(name: str, preset: str) -> str:
 
 def alignment_sheet(preset: str) -> str:
     return mixed_sheet(ALIGNMENT, preset)
+
+
+def preview_page(material_id: str, lang: str, page: int) -> str:
+    """A page picture of the live preview (in its own output folder)."""
+    return f"{lang}/{material_id}-{page}.png"
 
 
 def thumbnail_folder(lang: str) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import logging
 import mimetypes
@@ -46,10 +47,12 @@ from urllib.parse import unquote_to_bytes
 import jinja2
 import pypdfium2 as pdfium
 
+from . import paths
 from .build import build
 from .content import load_project
 from .errors import BuildError
 from .model import BuildOptions
+from .outputs import output_file, write_output
 from .variants import STANDARD
 from .templating import make_environment
 
@@ -127,13 +130,12 @@ class PreviewState:
                 f"{m}/{lang}": e for (m, lang), e in self.errors.items()}})
 
     def _pictures(self, material: str, lang: str) -> None:
-        pdf = pdfium.PdfDocument(self.out / lang / f"{material}.pdf")
+        pdf = pdfium.PdfDocument(output_file(self.out, paths.document(material, lang, STANDARD)))
         try:
             for number, page in enumerate(pdf, start=1):
-                image = page.render(scale=110 / 72).to_pil()
-                target = self.out / lang / f"{material}-{number}.png"
-                image.save(target.with_suffix(".tmp.png"))
-                target.with_suffix(".tmp.png").replace(target)
+                buffer = io.BytesIO()
+                page.render(scale=110 / 72).to_pil().save(buffer, format="PNG")
+                write_output(self.out, paths.preview_page(material, lang, number), buffer.getvalue())
             with self.lock:
                 self.pages[(material, lang)] = len(pdf)
         finally:
@@ -395,11 +397,15 @@ def make_handler(state: PreviewState, builder: Builder, env: jinja2.Environment)
                 case ["view", material, lang]:
                     return self._view(material, lang)
                 case ["png", material, lang, picture] if PICTURE.fullmatch(picture):
-                    return self._built((material, lang), f"{material}-{picture}", state.pages)
+                    page = int(picture.removesuffix(".png"))
+                    return self._built((material, lang), paths.preview_page(material, lang, page),
+                                       state.pages)
                 case ["html", material, lang]:
-                    return self._built((material, lang), f"{material}.html", state.wanted)
+                    return self._built((material, lang), paths.document_html(material, lang),
+                                       state.wanted)
                 case ["pdf", material, lang]:
-                    return self._built((material, lang), f"{material}.pdf", state.wanted)
+                    return self._built((material, lang), paths.document(material, lang, STANDARD),
+                                       state.wanted)
                 case ["events"]:
                     return self._events()
                 case [folder, *names] if folder in SERVED and names:
@@ -418,12 +424,12 @@ def make_handler(state: PreviewState, builder: Builder, env: jinja2.Environment)
                 builder.submit({key}).wait(FIRST_BUILD_WAIT)
             self._send(200, "text/html", view_page(env, state, material, lang))
 
-        def _built(self, key: Key, name: str, made: Container[Key]) -> None:
+        def _built(self, key: Key, rel: str, made: Container[Key]) -> None:
             """A file the preview rendered, for a page it was asked to show."""
             with state.lock:
                 known = key in made
-            target = file_inside(state.out / key[1], [name], state.out) if known else None
-            self._file(target, base=name.endswith(".html"))
+            target = file_inside(state.out, rel.split("/"), state.out) if known else None
+            self._file(target, base=rel.endswith(".html"))
 
         def _file(self, target: Path | None, base: bool = False) -> None:
             if target is None:
