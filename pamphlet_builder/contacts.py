@@ -65,7 +65,9 @@ class Contact:
         return None if day is None else (today.year - day.year) * 12 + today.month - day.month
 
     def has(self, field: str) -> bool:
-        return getattr(self, field) is not None
+        """Whether the entry can print this field (`confirmed` always can:
+        an unconfirmed entry prints as unverified, on proofs only)."""
+        return field == "confirmed" or getattr(self, field) is not None
 
 
 def parse_phone(raw: str) -> Phone:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from babel.dates import format_date
+from babel import Locale
+from babel.dates import format_date, format_skeleton
 from markupsafe import Markup, escape
 
 from . import text
@@ -44,6 +45,7 @@ class ContactView:
     url: str | None
     url_display: str | None
     verified: bool
+    confirmed: str             # the month it was confirmed, in the reader's language; "—" if not
 
 
 @dataclass
@@ -99,7 +101,7 @@ def modified_time(revision: dt.date) -> str:
     return f"{revision.isoformat()}T00:00:00Z"
 
 
-def contact_view(contact: Contact, translate: Translator) -> ContactView:
+def contact_view(contact: Contact, translate: Translator, locale: Locale | str = "en") -> ContactView:
     def tr(fld: str) -> str | None:
         value = getattr(contact, fld)
         return translate(CONTACTS, f"{contact.id}.{fld}", value) if value else None
@@ -110,7 +112,15 @@ def contact_view(contact: Contact, translate: Translator) -> ContactView:
         phone=contact.phone.display if contact.phone else None,
         tel=contact.phone.tel_uri if contact.phone else None,
         text=contact.text.display if contact.text else None,
-        url=contact.url, url_display=contact.url_display, verified=contact.verified is not None)
+        url=contact.url, url_display=contact.url_display, verified=contact.verified is not None,
+        confirmed=confirmed_month(contact, locale))
+
+
+def confirmed_month(contact: Contact, locale: Locale | str) -> str:
+    """The month the entry was confirmed, as its readers write it
+    ("December 2026", "diciembre de 2026", "2026년 12월")."""
+    when = contact.verified_date
+    return format_skeleton("yMMMM", when, locale=locale) if when else "\u2014"
 
 
 def _filler(views: dict[str, ContactView]):
@@ -121,10 +131,12 @@ def _filler(views: dict[str, ContactView]):
             # Content and translation checks refuse this first; never print a blank.
             raise ContentError(f"placeholder {{{cid}.{fld}}} names a contact or field this "
                                "material does not print")
+        mark = "" if view.verified else " unverified"
         if fld in ("phone", "text", "url"):
             value = {"phone": view.phone, "text": view.text, "url": view.url_display}[fld]
-            mark = "" if view.verified else " unverified"
             return Markup('<bdi dir="ltr" class="{}{}">{}</bdi>').format(fld, mark, value)
+        if fld == "confirmed":
+            return Markup('<span class="confirmed{}">{}</span>').format(mark, view.confirmed)
         return escape(getattr(view, fld))
     return fill
 
@@ -133,7 +145,7 @@ def document_view(project: Project, material: Material, lang: Language,
                   translate: Translator, paper: str, variant: Variant) -> DocumentView:
     """The view of one material in one language and variant; QR codes made here."""
     assert material.format is not None and material.revision is not None
-    views = {cid: contact_view(project.contacts[cid], translate)
+    views = {cid: contact_view(project.contacts[cid], translate, lang.locale)
              for cid in material.contact_ids()}
     fill = _filler(views)
     domain = material.id

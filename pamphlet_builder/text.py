@@ -17,7 +17,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-PLACEHOLDER_FIELDS = ("name", "phone", "text", "url", "hours", "where")
+# `confirmed` prints the month someone last confirmed the entry ("December
+# 2026"): a law or a statement prints when it was checked, like a number.
+PLACEHOLDER_FIELDS = ("name", "phone", "text", "url", "hours", "where", "confirmed")
 PLACEHOLDER_RE = re.compile(r"\{([a-z0-9][a-z0-9-]*)\.([a-z]+)\}")
 
 # html=True only so that raw HTML is *found* and refused, never rendered.
