@@ -7,8 +7,8 @@ import pytest
 
 from pamphlet_builder import translations as tr
 
-from .conftest import CARD_META, HANDOUT_META, HANDOUT_TEXT
-from .test_translations import fill
+from ..conftest import CARD_META, HANDOUT_META, HANDOUT_TEXT
+from ..translating import fill
 
 @pytest.fixture
 def project(scratch):

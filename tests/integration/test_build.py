@@ -10,8 +10,8 @@ import sys
 
 from pamphlet_builder.build import BuildOptions, build
 
-from .conftest import CARD_META, CARD_TEXT, HANDOUT_META, HANDOUT_TEXT, ROOT
-from .pdfcheck import page_sizes, page_texts
+from ..conftest import CARD_META, CARD_TEXT, HANDOUT_META, HANDOUT_TEXT, ROOT
+from ..pdfcheck import page_sizes, page_texts
 
 
 def run_cli(scratch, *args):

@@ -10,8 +10,8 @@ import pytest
 from pamphlet_builder.content import load_project
 from pamphlet_builder.formats import FORMATS, PAPER_PT, VARIANTS
 
-from .conftest import ROOT
-from .pdfcheck import (colored_pixels, font_sizes, line_edges, notdef_glyphs, page_sizes,
+from ..conftest import ROOT
+from ..pdfcheck import (colored_pixels, font_sizes, line_edges, notdef_glyphs, page_sizes,
                        page_texts, qr_codes, text_under_proof_strips,
                        unembedded_fonts)
 
