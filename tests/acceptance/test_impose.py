@@ -9,41 +9,69 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from pypdf import PdfReader
 
 from pamphlet_builder.formats import PT_PER_IN
-from pamphlet_builder.impose import CARD_PT, PRESETS
+
+from ..paper import CARD, LETTER, SHEETS, card_backs, card_fronts
+from ..pdfcheck import page_sizes, placed_forms
 
 
 def sheets(manifest: dict) -> list[dict]:
     return [e for e in manifest["outputs"] if e["kind"] == "sheet"]
 
 
+PRESETS = ("avery-5371", "letter-10up", "a4-10up")   # what staff print cards on (README)
+
+
 def test_every_card_has_a_sheet_in_every_preset(default_build):
     _, manifest = default_build
     cards = {(e["material"], e["lang"]) for e in manifest["outputs"]
              if e["kind"] == "document" and e["format"] == "wallet-card" and e["variant"] == "standard"}
+    assert {m for m, _ in cards} == {"never-use-alone-card", "help-lines-card"}
     built = {(e["material"], e["lang"], e["preset"]) for e in sheets(manifest)}
     assert {(m, lang, p) for m, lang in cards for p in PRESETS} <= built
     assert {("alignment", "", p) for p in PRESETS} <= built
+    assert {e["preset"] for e in sheets(manifest)} == set(PRESETS)
 
 
-def test_sheet_geometry_matches_the_preset(default_build):
+def flat(points) -> list[float]:
+    return [v for point in points for v in point]
+
+
+def test_sheet_geometry_is_the_stocks(default_build):
+    """Every sheet, read from its PDF: the paper size, and the ten cards as
+    the content stream places them (the `cm` before each `Do`) at the
+    stock's cells, 3.5 x 2 in each; the backs where a long-edge flip puts
+    them. The manifest (the catalog, the alignment notes) says the same."""
     out, manifest = default_build
+    assert len(sheets(manifest)) > 80
     for entry in sheets(manifest):
-        preset = PRESETS[entry["preset"]]
-        reader = PdfReader(out / entry["path"])
-        assert len(reader.pages) == 2
-        for page in reader.pages:
-            assert (float(page.mediabox.width), float(page.mediabox.height)) == \
-                pytest.approx(preset.size, abs=0.01)
-        for cell in entry["cells"]:
-            x, y = preset.cell(cell["cell"] - 1, back=cell["page"] == 2)
-            assert (cell["x"], cell["y"]) == pytest.approx((x, y), abs=0.5), entry["path"]
-            assert (cell["width"], cell["height"]) == pytest.approx(CARD_PT, abs=0.01)
-    avery = PRESETS["avery-5371"]
-    assert avery.margins == pytest.approx((0.75 * PT_PER_IN, 0.5 * PT_PER_IN))
-    assert avery.cell(0) == pytest.approx((0.75 * PT_PER_IN, 11 * PT_PER_IN - 0.5 * PT_PER_IN - 144))
+        paper, _, _ = SHEETS[entry["preset"]]
+        path = out / entry["path"]
+        assert page_sizes(path) == [pytest.approx(paper, abs=0.01)] * 2, entry["path"]
+        fronts, backs = placed_forms(path)
+        assert flat((x, y) for x, y, _ in fronts) == pytest.approx(flat(card_fronts(entry["preset"])),
+                                                                   abs=0.01), entry["path"]
+        assert flat((x, y) for x, y, _ in backs) == pytest.approx(flat(card_backs(entry["preset"])),
+                                                                  abs=0.01), entry["path"]
+        assert {tuple(box) for _, _, box in fronts + backs} == {(0.0, 0.0, *CARD)}, entry["path"]
+        cells = {(c["page"], c["cell"]): c for c in entry["cells"]}
+        assert set(cells) == {(page, n) for page in (1, 2) for n in range(1, 11)}
+        for page, placed in ((1, fronts), (2, backs)):
+            for number, (x, y, _) in enumerate(placed, start=1):
+                cell = cells[(page, number)]
+                assert (cell["x"], cell["y"], cell["width"], cell["height"]) == pytest.approx(
+                    (x, y, *CARD), abs=0.001), (entry["path"], page, number)
+
+
+def test_the_avery_grid_is_the_one_on_the_box():
+    """The expectations above, spelled out for Avery 5371 on Letter: card 1
+    at 0.75 in from the left, 0.5 in from the top; card 10 at the bottom
+    right; card 1's back at the right after the flip."""
+    assert card_fronts("avery-5371")[0] == (54.0, 612.0)
+    assert card_fronts("avery-5371")[9] == (306.0, 36.0)
+    assert card_backs("avery-5371")[0] == (306.0, 612.0)
+    assert LETTER[0] - card_fronts("avery-5371")[1][0] - CARD[0] == 54.0      # 0.75 in on the right
 
 
 def _positions(path: Path, page_index: int, needle: str) -> list[tuple[float, float]]:
