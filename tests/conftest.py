@@ -28,6 +28,12 @@ from .translating import fill, states
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the HTML rendered now, instead of "
+                          "comparing with it (tests/unit/test_golden.py)")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: over the project's default content (tests/acceptance/, "
                                        "every test there); deselect with -m \"not slow\"")
