@@ -67,14 +67,14 @@ def canonical(number: tuple[str, str, str]) -> Phone:
 numbers_as_written = us_numbers().flatmap(lambda n: st.tuples(st.just(n), written(n)))
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(numbers_as_written)
 def test_any_way_of_writing_a_number_dials_the_same(case):
     number, raw = case
     assert parse_phone(raw) == canonical(number), raw
 
 
-@settings(max_examples=100, deadline=None, database=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(us_numbers())
 def test_what_is_printed_and_dialed_parses_back_to_the_same_number(number):
     phone = parse_phone("".join(number))
@@ -95,7 +95,7 @@ WORDS = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzCALL ,;:!?()'\"" "Ø§Ø
                 max_size=25)
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(numbers_as_written, WORDS, WORDS)
 def test_the_audit_finds_the_number_in_running_text(case, before, after):
     number, raw = case
@@ -109,7 +109,7 @@ EXTENSIONS = st.sampled_from([" ext. {}", " ext {}", " x{}", " x {}", "#{}", ";e
                               " extension {}", " (ext. {})"])
 
 
-@settings(max_examples=100, deadline=None, database=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(numbers_as_written, st.data())
 def test_letters_anywhere_are_refused(case, data):
     """A vanity number (1-800-FLOWERS) or a typo cannot be dialed from a QR code."""
@@ -120,7 +120,7 @@ def test_letters_anywhere_are_refused(case, data):
         parse_phone(spoiled)
 
 
-@settings(max_examples=100, deadline=None, database=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(numbers_as_written, EXTENSIONS, st.integers(1, 99999))
 def test_an_extension_is_refused(case, extension, digits):
     """A phone dials a tel: code without the extension: refused, however written."""

@@ -126,7 +126,7 @@ def no_placeholder(_cid: str, _fld: str) -> Markup:
     raise AssertionError("no placeholder in this text")
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(markdown_text)
 def test_content_text_never_yields_markup(source):
     assume(not text.placeholders(source))
@@ -136,7 +136,7 @@ def test_content_text_never_yields_markup(source):
     assert_only_own_markup(text.render_inline(source, no_placeholder), MARKDOWN)   # titles
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(markdown_text)
 def test_a_translation_never_yields_markup(translation):
     """Each unit of an English text translated by an arbitrary msgstr (the
@@ -154,7 +154,7 @@ body_text = st.lists(st.sampled_from(["{line.phone}", "<", ">", "&", "&lt;", "*"
                      max_size=25).map("".join)
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(body_text)
 def test_each_placeholder_prints_the_registry_markup_and_nothing_else(source):
     rendered = text.render_markdown(source, lambda unit: unit, lambda cid, fld: PHONE)
@@ -200,7 +200,7 @@ def card():
     return html, allowed
 
 
-@settings(max_examples=80, deadline=None, database=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(markdown_text)
 def test_a_catalog_of_arbitrary_text_never_yields_markup_in_the_document(card, attack):
     """Every msgstr of the document (content, contacts, template words)
