@@ -1,5 +1,13 @@
-"""Shared fixtures: the real project built once per session, and throwaway
-projects written from strings for the bad-input tests."""
+"""Shared by every layer: the markers and options, throwaway projects
+written from strings (`scratch`), the real project built once per session
+(`default_build`), and scratch projects with a Spanish translation.
+
+The layers (see each folder's conftest.py):
+  tests/unit/         never start WeasyPrint; `python -m pytest tests/unit` is the fast loop
+  tests/integration/  throwaway projects, which may render, run the CLI or run checks
+  tests/acceptance/   the project's default content, all marked `slow`
+`python -m pytest tests -m "not slow"` runs all but the acceptance layer.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +18,25 @@ from pathlib import Path
 
 import pytest
 
+from pamphlet_builder import translations as tr
 from pamphlet_builder.build import BuildOptions, build
 from pamphlet_builder.content import load_project
 from pamphlet_builder.reviews import record_review
 
+from .translating import fill, states
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the HTML rendered now, instead of "
+                          "comparing with it (tests/unit/test_golden.py)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: over the project's default content (tests/acceptance/, "
+                                       "every test there); deselect with -m \"not slow\"")
 
 CONTACTS = """\
 contacts:
@@ -158,3 +180,28 @@ def default_build(tmp_path_factory):
     return out, manifest
 
 
+
+
+@pytest.fixture
+def spanish(scratch):
+    """A card with a Spanish catalog scaffolded, nothing translated yet."""
+    scratch.material()
+    tr.new_language(scratch.language("es"), "es")
+    return scratch
+
+
+@pytest.fixture
+def filled(spanish):
+    """A card with every es entry translated (drafts)."""
+    result, _ = fill(spanish)
+    assert result.errors == [] and len(result.changed) == 22
+    return spanish
+
+
+@pytest.fixture
+def reviewed(spanish):
+    """A card translated and reviewed in es, its English signed off."""
+    assert fill(spanish, reviewer="Ana Reviewer")[0].errors == []
+    spanish.sign_off()
+    assert set(states(spanish, "test-card").values()) == {"reviewed"}
+    return spanish

@@ -164,3 +164,32 @@ def text_under_proof_strips(path: Path) -> list[tuple[int, str]]:
     finally:
         document.close()
     return found
+
+
+def placed_forms(path: Path) -> list[list[tuple[float, float, list[float]]]]:
+    """For each page, every form XObject it draws: (x, y) of the translation
+    set by the `cm` before its `Do`, and the form's /BBox; read from the
+    content stream, the way a printer's RIP places the cards of a sheet."""
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(path)
+    pages = []
+    for page in reader.pages:
+        xobjects = page.get("/Resources", {}).get("/XObject", {})
+        placed, matrix, saved = [], (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), []
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"q":
+                saved.append(matrix)
+            elif operator == b"Q":
+                matrix = saved.pop()
+            elif operator == b"cm":
+                a, b, c, d, e, f = (float(v) for v in operands)
+                A, B, C, D, E, F = matrix
+                matrix = (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+                          e * A + f * C + E, e * B + f * D + F)
+            elif operator == b"Do":
+                form = xobjects[operands[0]].get_object()
+                assert matrix[:4] == (1.0, 0.0, 0.0, 1.0), f"a form drawn scaled or turned: {matrix}"
+                placed.append((matrix[4], matrix[5], [float(v) for v in form["/BBox"]]))
+        pages.append(placed)
+    return pages

@@ -11,38 +11,9 @@ import pytest
 from pamphlet_builder import spreadsheet, translations as tr
 from pamphlet_builder.errors import ContentError
 
-from .conftest import CARD_TEXT
-from .pdfcheck import page_texts
-
-SPANISH = {
-    "Test Card": "Tarjeta de prueba",
-    "Test card": "Tarjeta de prueba",
-    "Call this line: {line.phone}.": "Llama a esta línea: {line.phone}.",
-    "On the back": "Al reverso",
-    "One short point.": "Un punto corto.",
-}
-
-
-def fill(scratch, lang="es", words=SPANISH, reviewer=""):
-    """Translate every entry through the spreadsheet, as a volunteer would."""
-    project = scratch.project()
-    rows = list(csv.DictReader(io.StringIO(spreadsheet.export_csv(project, lang).lstrip("\ufeff"))))
-    for row in rows:
-        row["translation"] = words.get(row["english"], "ES " + row["english"])
-        row["reviewed_by"] = reviewer
-    path = scratch.root / f"{lang}.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=spreadsheet.COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    return spreadsheet.import_csv(project, lang, path), path
-
-
-@pytest.fixture
-def spanish(scratch):
-    scratch.material()
-    tr.new_language(scratch.language("es"), "es")
-    return scratch
+from ..conftest import CARD_TEXT
+from ..pdfcheck import page_texts
+from ..translating import SPANISH, fill
 
 
 def test_new_language_scaffolds_a_catalog_per_domain(spanish):

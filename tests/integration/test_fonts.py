@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from pamphlet_builder.fonts import compact_cff_fonts
 
-from .pdfcheck import page_texts
+from ..pdfcheck import page_texts
 
 KOREAN = """<!DOCTYPE html><html lang="ko"><head><style>
 @page { size: 3.5in 2in; margin: 0.1in }

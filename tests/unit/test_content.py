@@ -3,9 +3,7 @@ field or line), and a broken material never stops the others."""
 
 from __future__ import annotations
 
-from pamphlet_builder.content import load_project
-
-from .conftest import CARD_META, CARD_TEXT
+from ..conftest import CARD_META, CARD_TEXT
 
 
 def only_error(scratch, material="test-card"):
@@ -13,15 +11,6 @@ def only_error(scratch, material="test-card"):
     errors = project.errors or project.materials[material].errors
     assert len(errors) == 1, [e.format() for e in errors]
     return errors[0]
-
-
-def test_defaults_load_without_errors():
-    from .conftest import ROOT
-    project = load_project(ROOT)
-    assert project.errors == []
-    assert {m: e for m, material in project.materials.items() for e in material.errors} == {}
-    assert set(project.materials) == {"never-use-alone-card", "help-lines-card", "safer-use-handout",
-                                      "moud-trifold", "for-providers-handout"}
 
 
 def test_malformed_yaml_names_file_and_line(scratch):

@@ -7,8 +7,8 @@ import pytest
 
 from pamphlet_builder import translations as tr
 
-from .conftest import CARD_META, HANDOUT_META, HANDOUT_TEXT
-from .test_translations import fill
+from ..conftest import CARD_META, HANDOUT_META, HANDOUT_TEXT
+from ..translating import fill
 
 @pytest.fixture
 def project(scratch):
@@ -79,13 +79,26 @@ def test_force_rebuilds_everything(project):
 
 
 def test_unchanged_inputs_are_not_even_rendered_to_html(project, monkeypatch):
-    """The input fingerprint answers first: no template is rendered at all."""
+    """The input fingerprint answers first: no template is rendered at all.
+    Counted at render.render_html, which the build imports when it renders;
+    the edit at the end shows the count sees the build's renders (were the
+    function imported another way, the test would fail, not pass unseen)."""
     from pamphlet_builder import render
+    rendered = []
+    real = render.render_html
 
-    def refuse(*_args, **_kwargs):
-        raise AssertionError("HTML rendered for an unchanged job")
-    monkeypatch.setattr(render, "render_html", refuse)
+    def counting(env, template, view, translate):
+        rendered.append((view.material_id, view.lang.code, view.variant))
+        return real(env, template, view, translate)
+    monkeypatch.setattr(render, "render_html", counting)
     assert rebuilt(project.build(sheets=True)) == set()
+    assert rendered == []
+    # The control: a comment in one material's metadata changes its inputs,
+    # so its HTML is rendered again (and found the same: no PDF is rebuilt).
+    meta = project.root / "pamphlets/card-line/material.yaml"
+    meta.write_text(meta.read_text() + "# checked with the clinic\n")
+    assert rebuilt(project.build(sheets=True)) == set()
+    assert {(m, lang) for m, lang, _ in rendered} == {("card-line", "en"), ("card-line", "es")}
 
 
 def test_manifest_records_the_inputs_of_each_document(project):
