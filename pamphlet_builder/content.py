@@ -335,8 +335,9 @@ def _read_meta(material: Material, root: Path) -> list[ContentError]:
         problems.append(ContentError(f"`revision` '{meta.get('revision')}' is not a date",
                                      path, meta.line("revision") or meta.start_line,
                                      hint="write it as YYYY-MM-DD"))
-    material.flyer = meta.get("flyer", False) is True
-    if "flyer" in meta and (not isinstance(meta["flyer"], bool) or fmt != "handout"):
+    flyer = meta.get("flyer", False)
+    material.flyer = flyer is True
+    if "flyer" in meta and (not isinstance(flyer, bool) or fmt != "handout"):
         problems.append(ContentError("`flyer` is `true` or `false`, and only handouts have "
                                      "flyers", path, meta.line("flyer")))
     sources = meta.get("sources") or []

@@ -52,14 +52,48 @@ def test_no_stage_imports_the_build():
     assert importers <= COMMANDS, importers
 
 
+def variant_name_tests(tree: ast.AST) -> list[ast.AST]:
+    """Where code branches on a variant's name: compares with it
+    (`variant.name == "shop"`, `entry["variant"] != "standard"`), tests
+    membership in a list of names (`n not in ("shop", "flyer")`) or looks
+    one up by name (`VARIANTS["flyer"]`)."""
+    def named(node) -> bool:
+        return isinstance(node, ast.Constant) and node.value in VARIANT_NAMES
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) for op in node.ops) \
+                    and any(named(side) for side in sides):
+                found.append(node)
+            elif any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops) and any(
+                    isinstance(side, (ast.Tuple, ast.List, ast.Set)) and any(map(named, side.elts))
+                    for side in node.comparators):
+                found.append(node)
+        elif isinstance(node, ast.Subscript) and named(node.slice):
+            found.append(node)
+    return found
+
+
+def test_the_rule_sees_what_the_old_build_did():
+    old = ('if variant.name == "shop": pass\n'
+           'names = [n for n in VARIANTS if n not in ("shop", "flyer")]\n'
+           'x = VARIANTS["standard"]\n'
+           'ok = entry["variant"] != "standard"\n'
+           'fine = "flyer" in meta\n')
+    assert len(variant_name_tests(ast.parse(old))) == 4
+
+
 def test_only_variants_py_knows_variants_by_name():
     """A variant's behaviour lives on its object: nothing compares, looks up
     or branches on a variant's name as a string."""
-    found = []
+    found, read = [], 0
     for path in PACKAGE.glob("*.py"):
         if path.name == "variants.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and node.value in VARIANT_NAMES:
-                found.append(f"{path.name}:{node.lineno}: {node.value!r}")
+        read += 1
+        for node in variant_name_tests(ast.parse(path.read_text(encoding="utf-8"))):
+            found.append(f"{path.name}:{node.lineno}")
+    assert read > 20
     assert found == []
