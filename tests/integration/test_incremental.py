@@ -80,17 +80,17 @@ def test_force_rebuilds_everything(project):
 
 def test_unchanged_inputs_are_not_even_rendered_to_html(project, monkeypatch):
     """The input fingerprint answers first: no template is rendered at all.
-    Counted at render.render_html, which the build imports when it renders;
-    the edit at the end shows the count sees the build's renders (were the
-    function imported another way, the test would fail, not pass unseen)."""
-    from pamphlet_builder import render
+    Counted at documents.render_html, the name the document stage calls; the
+    edit at the end shows the count sees the build's renders (were the
+    function called another way, the test would fail, not pass unseen)."""
+    from pamphlet_builder import documents
     rendered = []
-    real = render.render_html
+    real = documents.render_html
 
     def counting(env, template, view, translate):
         rendered.append((view.material_id, view.lang.code, view.variant))
         return real(env, template, view, translate)
-    monkeypatch.setattr(render, "render_html", counting)
+    monkeypatch.setattr(documents, "render_html", counting)
     assert rebuilt(project.build(sheets=True)) == set()
     assert rendered == []
     # The control: a comment in one material's metadata changes its inputs,
