@@ -13,4 +13,5 @@ def test_defaults_load_without_errors():
     assert project.errors == []
     assert {m: e for m, material in project.materials.items() for e in material.errors} == {}
     assert set(project.materials) == {"never-use-alone-card", "help-lines-card", "safer-use-handout",
-                                      "moud-trifold", "for-providers-handout"}
+                                      "moud-trifold", "for-providers-handout",
+                                      "overdose-response-card", "good-samaritan-card", "hep-c-handout"}

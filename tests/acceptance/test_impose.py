@@ -27,7 +27,8 @@ def test_every_card_has_a_sheet_in_every_preset(default_build):
     _, manifest = default_build
     cards = {(e["material"], e["lang"]) for e in manifest["outputs"]
              if e["kind"] == "document" and e["format"] == "wallet-card" and e["variant"] == "standard"}
-    assert {m for m, _ in cards} == {"never-use-alone-card", "help-lines-card"}
+    assert {m for m, _ in cards} == {"never-use-alone-card", "help-lines-card",
+                                     "overdose-response-card", "good-samaritan-card"}
     built = {(e["material"], e["lang"], e["preset"]) for e in sheets(manifest)}
     assert {(m, lang, p) for m, lang in cards for p in PRESETS} <= built
     assert {("alignment", "", p) for p in PRESETS} <= built
