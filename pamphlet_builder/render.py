@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from .translations import CONTACTS, UI, Translator
 from .variants import Variant
 
 DRAFT_NOTICE = "Draft translation - not reviewed"
+LONE_PERCENT = re.compile(r"%(?!\([a-z_]+\)s)")
 
 
 @dataclass
@@ -182,8 +184,11 @@ def render_html(env: jinja2.Environment, template: str, view: DocumentView,
                 translate: Translator) -> str:
     """The HTML of one document; template errors name the template and line."""
     def gettext(message: str, **variables) -> Markup:
-        # Escaped here: Jinja marks newstyle gettext results as safe.
+        # Escaped here: Jinja marks newstyle gettext results as safe. Jinja
+        # then %-formats every result with the template's variables: a "%"
+        # that is not a %(name)s variable prints as written ("100 %").
         result = escape(translate(UI, None, message))
+        result = Markup(LONE_PERCENT.sub("%%", result))
         return result % variables if variables else result
 
     env.install_gettext_callables(  # type: ignore[attr-defined]

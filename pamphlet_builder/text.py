@@ -107,9 +107,10 @@ def render_markdown(text: str, translate: Callable[[str], str],
         if token.type == "inline" and token.content.strip():
             token.content = translate(token.content)
             token.children = _renderer.parseInline(token.content)[0].children
+    marks = _mark_placeholders(tokens)
 
     def filled(out: str) -> Markup:
-        return Markup(PLACEHOLDER_RE.sub(lambda m: str(fill(m.group(1), m.group(2))), out))
+        return _fill_marks(out, marks, fill)
 
     def html(part: list[Token]) -> Markup:
         return filled(_renderer.renderer.render(part, _renderer.options, {}))
@@ -124,8 +125,38 @@ def render_markdown(text: str, translate: Callable[[str], str],
 
 def render_inline(text: str, fill: Callable[[str, str], Markup]) -> Markup:
     """HTML for one line of inline Markdown (titles), placeholders filled."""
-    html = _renderer.renderInline(text)
-    return Markup(PLACEHOLDER_RE.sub(lambda m: str(fill(m.group(1), m.group(2))), html))
+    tokens = _renderer.parseInline(text)
+    marks = _mark_placeholders(tokens)
+    html = _renderer.renderer.render(tokens, _renderer.options, {})
+    return _fill_marks(html, marks, fill)
+
+
+# Placeholders are filled in text only, never inside an attribute (a link's
+# title, a code fence's info string), where the filler's quotes would end
+# it: each one in text becomes a mark the input cannot contain (markdown-it
+# turns NUL into U+FFFD), and after rendering each mark becomes its markup.
+_MARK = re.compile("\x00([0-9]+)\x00")
+
+
+def _mark_placeholders(tokens: list[Token]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+
+    def mark(match: re.Match) -> str:
+        found.append((match.group(1), match.group(2)))
+        return f"\x00{len(found) - 1}\x00"
+
+    def visit(items: list[Token]) -> None:
+        for token in items:
+            if token.type in ("text", "code_inline", "fence", "code_block"):
+                token.content = PLACEHOLDER_RE.sub(mark, token.content)
+            visit(token.children or [])
+
+    visit(tokens)
+    return found
+
+
+def _fill_marks(html: str, marks: list[tuple[str, str]], fill: Callable[[str, str], Markup]) -> Markup:
+    return Markup(_MARK.sub(lambda m: str(fill(*marks[int(m.group(1))])), html))
 
 
 def visible(text: str) -> str:

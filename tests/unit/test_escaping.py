@@ -6,7 +6,7 @@ comment or declaration; a placeholder prints the registry's markup.
 
 Read with html.parser, independently of the renderer (text.render_markdown,
 text.render_inline, and render.document_view + render_html with the real
-templates). Two package bugs these found are kept as strict xfail tests:
+templates). Two package bugs these found are fixed; their tests stay:
 they fail as soon as the bug is fixed, so that the marker goes too."""
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def test_a_translation_never_yields_markup(translation):
 
 
 # Placeholders in running text, headings, lists and emphasis (not in link
-# titles or code fences: see the xfail test below).
+# titles or code fences: see the test below).
 body_text = st.lists(st.sampled_from(["{line.phone}", "<", ">", "&", "&lt;", "*", "**", "_", "# ",
                                       "- ", "> ", "\\", "\n", "\n\n", " ", "word", "<script>",
                                       "<!-- x -->", "{", "}", "{line.", "phone}", "\u202e"]),
@@ -163,15 +163,11 @@ def test_each_placeholder_prints_the_registry_markup_and_nothing_else(source):
     assert rendered.html.count(str(PHONE)) == len(text.placeholders(source)), source
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="package bug: text.render_markdown fills placeholders in the "
-                   "rendered HTML, inside attribute values too; the filler's quotes end the attribute")
 @pytest.mark.parametrize("source", ['See [the site](https://example.org "Call {line.phone}").',
                                     "```{line.phone}\ncode\n```"])
 def test_a_placeholder_in_a_link_title_or_a_code_fence_stays_inside_its_attribute(source):
-    """The code fence passes every content check and the build: the card
-    prints `1-800-484-3731">code` (a link needs an address, which the content
-    rules refuse, but the renderer breaks the same way)."""
+    """A placeholder is filled in text only: in an attribute it stays
+    literal (once, the code fence printed `1-800-484-3731">code`)."""
     rendered = text.render_markdown(source, lambda unit: unit, lambda cid, fld: PHONE)
     assert_only_own_markup(rendered.html, MARKDOWN)
 
@@ -210,20 +206,16 @@ def test_a_catalog_of_arbitrary_text_never_yields_markup_in_the_document(card, a
     html, allowed = card
 
     def translate(domain, context, msgid):
-        if domain == UI:        # template words are %-format strings (see the xfail test below)
-            return msgid + " " + attack.replace("%", "%%")
+        if domain == UI:        # a lone % prints as written (see the test below)
+            return msgid + " " + attack
         return attack or msgid
     assert_only_own_markup(html(translate), allowed, filler_only_bdi=False)
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, TypeError),
-                   reason="package bug: Jinja's newstyle gettext formats every template word with % "
-                          "(render.render_html), but translations.entry_problems refuses a lone % "
-                          "only in entries with %(name)s variables")
 def test_a_template_word_with_a_percent_sign_renders(card):
     """'Scan to call' as 'Escanea y llama (sin costo: cero %)' passes the
-    translation rules and the spreadsheet import; every es document then
-    fails with an internal error (ValueError: unsupported format character)."""
+    translation rules and prints as written (once, every es document failed
+    with ValueError: unsupported format character)."""
     html, _ = card
     assert tr.entry_problems("Scan to call", "Escanea y llama (sin costo: cero %)") == []
 
