@@ -114,21 +114,22 @@ def run_build(project: Path, out: Path, *args: str) -> tuple[float, float, int]:
 def per_document(project: Path) -> tuple[list, dict]:
     """Render every office document in this process, timing each one."""
     sys.path.insert(0, str(project))
-    from pamphlet_builder import build as build_module
-    from pamphlet_builder.build import BuildOptions, build
+    from pamphlet_builder import documents
+    from pamphlet_builder.build import build
     from pamphlet_builder.content import load_project
+    from pamphlet_builder.model import BuildOptions
 
     timings = []
-    original = build_module.render_variant
+    original = documents.render_variant
 
-    def timed(project_, material, lang, variant, *args, **kwargs):
+    def timed(loaded_, material, lang, variant, *args, **kwargs):
         started = time.perf_counter()
-        entry = original(project_, material, lang, variant, *args, **kwargs)   # planning raises
+        entry = original(loaded_, material, lang, variant, *args, **kwargs)   # planning raises
         timings.append((material.format.name, SCRIPT_GROUP.get(lang.script, lang.script),
                         time.perf_counter() - started))
         return entry
 
-    build_module.render_variant = timed
+    documents.render_variant = timed
     loaded = load_project(project)
     with tempfile.TemporaryDirectory() as out:
         report = build(loaded, BuildOptions(out=Path(out), variants=["standard"], sheets=False,
@@ -139,7 +140,7 @@ def per_document(project: Path) -> tuple[list, dict]:
                 script = SCRIPT_GROUP[loaded.languages[result.lang].script]
                 sizes[(result.entry["format"], script)].append(
                     (Path(out) / result.entry["path"]).stat().st_size / 1024)
-    build_module.render_variant = original
+    documents.render_variant = original
     return timings, sizes
 
 
@@ -147,8 +148,9 @@ def naive_loop(project: Path, work: Path) -> tuple[float, float, int]:
     """One `weasyprint` command per office document, on the same HTML our
     build renders; against our build of the same documents, same run."""
     sys.path.insert(0, str(project))
-    from pamphlet_builder.build import BuildOptions, build
+    from pamphlet_builder.build import build
     from pamphlet_builder.content import load_project
+    from pamphlet_builder.model import BuildOptions
     html_out = work / "html"
     build(load_project(project), BuildOptions(out=html_out, variants=["standard"], sheets=False,
                                               catalog=False, keep_html=True, force=True))
