@@ -55,6 +55,7 @@ def _build(project: Project, options: BuildOptions, progress: Callable[[str], No
     documents = schedule.build_documents(project, options, plan.jobs(materials, languages),
                                          previous, fingerprints, progress)
     report.results += documents
+    report.notes += _longer_than_english(documents)
     log.info("documents done at %.2f s", time.monotonic() - started)
 
     if options.sheets and plan.target(options).sheets:
@@ -66,6 +67,18 @@ def _build(project: Project, options: BuildOptions, progress: Callable[[str], No
     if options.catalog:
         report.catalog = catalog.write_catalog(project, options.out, manifest)
         log.info("catalog done at %.2f s", time.monotonic() - started)
+
+
+def _longer_than_english(results: list) -> list[str]:
+    """Which translated handouts take more pages than their English even at
+    their smallest type (documents.py fitted the others to it)."""
+    longer = [r.entry for r in results if r.entry and r.entry.get("english_pages")
+              and r.entry["pages"] > r.entry["english_pages"]]
+    if not longer:
+        return []
+    return [f"{len(longer)} handout(s) take more pages than their English even at the smallest "
+            "type: " + ", ".join(f"{e['path']} ({e['pages']} pages, English {e['english_pages']})"
+                                 for e in longer)]
 
 
 def _previous_outputs(options: BuildOptions, report: BuildReport

@@ -140,6 +140,7 @@ def catalog_items(project: Project, docs: list[DocumentEntry], made_sheets: list
         items.append({
             "entry": entry, "lang": lang, "format": fmt,
             "size": f"{width / 72:g} x {height / 72:g} in",
+            "print_note": fmt.print_note_for(entry["pages"]),   # this file's own page count
             "status": status_of(entry),
             "printed": printed_numbers(project, entry),
             "review": review_line(project, entry["material"]),

@@ -22,11 +22,11 @@ from typing import Callable
 from . import sheets, text
 from .content import Project
 from .errors import BuildError
-from .formats import FORMATS
+from .formats import FORMATS, SMALL_PRINT_PT
 from .model import Result
 from .fingerprints import digest, environment_digest, tree_digest
 from .outputs import write_atomic
-from .qr import QUIET_ZONE_MODULES
+from .qr import MIN_SYMBOL_IN, QUIET_ZONE_MODULES, make_qr, printed_width_for, symbol_width
 from .theme import THEME, Declared, length
 from .variants import BY_NAME
 from .yamlfile import load_yaml, require_mapping
@@ -40,8 +40,8 @@ READING_GRADE_MAX = 8.0          # NIH: below 8th grade; many aim for 6th-8th
 SENTENCE_WORDS_MAX = 20          # average words per sentence
 LONGEST_SENTENCE_MAX = 30
 CONTRAST_MIN = 4.5               # WCAG AA, body text
-QR_MIN_IN = 0.8                  # about 2 cm
-TYPE_FLOOR_PT = 6.0              # type below 6 pt is illegible after trimming
+QR_MIN_IN = MIN_SYMBOL_IN        # about 2 cm: the symbol, without its quiet zone
+TYPE_FLOOR_PT = SMALL_PRINT_PT   # nothing prints below it (small print, footer, proof strips)
 VERIFIED_MAX_MONTHS = 12
 # Text/background pairs of theme properties that are printed together.
 CONTRAST_PAIRS = [
@@ -342,6 +342,7 @@ def check_theme(project: Project) -> list[Finding]:
                                     f"{fg} on {bg} has contrast {ratio:.2f}:1, below "
                                     f"{CONTRAST_MIN}:1 (WCAG AA)", at(theme.get(fg))))
     every = [theme.properties, *theme.overrides.values()]
+    smallest = _smallest_code(project)
     for name, value in ((n, d) for props in every for n, d in props.items()):
         size = length(value, "pt")
         if size is not None and name.startswith(("--card-", "--handout-", "--trifold-")) \
@@ -350,11 +351,7 @@ def check_theme(project: Project) -> list[Finding]:
                                     f"{name} is {size:g} pt; nothing prints below "
                                     f"{TYPE_FLOOR_PT:g} pt", at(value)))
         if name.startswith("--qr-"):
-            inches = length(value, "in")
-            if inches is None or inches < QR_MIN_IN - 1e-9:
-                findings.append(Finding("error", "theme", "", "QR size",
-                                        f"{name} is {value.value}; QR codes print at "
-                                        f"{QR_MIN_IN} in (2 cm) or more", at(value)))
+            findings += _qr_size(name, value, smallest, at(value))
     # Each format's body text in each variant that prints it; one finding per
     # declaration and floor, naming every variant it holds back.
     below: dict[tuple[str, str, float | None, float], list[str]] = {}
@@ -380,6 +377,44 @@ def check_theme(project: Project) -> list[Finding]:
         findings.append(Finding("error", "theme", "", "QR quiet zone",
                                 "QR codes need a quiet zone of 4 modules", "pamphlet_builder/qr.py"))
     return findings
+
+
+def _smallest_code(project: Project) -> tuple[int, str]:
+    """The fewest modules (quiet zone included) of any code a material
+    prints, and what it encodes: its symbol is the smallest share of the
+    printed width. With no codes, a version 1 code (21 modules + 8)."""
+    found = []
+    for material in project.materials.values():
+        for part in material.parts.values():
+            for spec in part.qr:
+                contact = project.contacts.get(spec.contact)
+                if contact is None or (spec.action == "call" and contact.phone is None) \
+                        or (spec.action == "open" and contact.url is None):
+                    continue            # the content check reports it
+                code = make_qr(contact, spec)
+                found.append((code.modules, code.target))
+    return min(found) if found else (2 * QUIET_ZONE_MODULES + 21, "a version 1 code")
+
+
+def _qr_size(name: str, value: Declared, smallest: tuple[int, str], where: str) -> list[Finding]:
+    """A `--qr-*` width (printed, quiet zone included) measured as the
+    symbol it prints for the smallest code: width * n / (n + 8) for n
+    modules without the quiet zone."""
+    inches = length(value, "in")
+    modules, target = smallest
+    if inches is None:
+        return [Finding("error", "theme", "", "QR size",
+                        f"{name} is {value.value}; it must be a length (in, cm, mm)", where)]
+    symbol = symbol_width(inches, modules)
+    if symbol >= QR_MIN_IN - 1e-9:
+        return []
+    need = printed_width_for(QR_MIN_IN, modules)
+    return [Finding("error", "theme", "", "QR size",
+                    f"{name} is {value.value}: the symbol of {target} "
+                    f"({modules - 2 * QUIET_ZONE_MODULES} modules and a quiet zone of "
+                    f"{QUIET_ZONE_MODULES} on each side) then prints {symbol:.2f} in wide; QR "
+                    f"symbols print at {QR_MIN_IN} in (2 cm) or more, so {name} must be "
+                    f"{need:.2f}in or more", where)]
 
 
 def check_translations(project: Project, final: bool) -> list[Finding]:

@@ -10,8 +10,10 @@ job) and is returned as a Result; its previous PDF stays untouched.
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, cast
 
 import jinja2
 from babel.messages.catalog import Catalog
@@ -21,11 +23,16 @@ from .catalog import thumbnails
 from .content import SOURCE_LANG, Language, Material, Project
 from .errors import BuildError, RenderError, as_build_error
 from .fingerprints import output_key
+from .formats import SMALL_PRINT_PT, STRIPS_PT_UNSHRUNK, Format
 from .model import BuildOptions, DocumentEntry, OutputEntry, Result
 from .outputs import is_up_to_date, write_output
+from .qr import MIN_SYMBOL_IN, QRCode, symbol_width
 from .render import DocumentView, document_view, render_html
 from .translations import Translator, catalog_path
 from .variants import TARGETS, Variant
+
+
+log = logging.getLogger(__name__)
 
 
 class NeedsRendering(Exception):
@@ -67,13 +74,17 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
         rels += [p for p, e in previous.items() if e.get("kind") == "document" and p not in rels]
         return [Result(material.id, lang.code, rel, error) for rel in rels]
     results = []
+    guess: float | None = None          # the office print's type size: where its copies start
     for variant in variants:
         rel = paths.document(material.id, lang.code, variant)
         progress(rel)
         result = Result(material.id, lang.code, rel)
         try:
+            same_pages = variant.paper is None and variant.shrink     # same page, same fitting
             result.entry = render_variant(loaded, material, lang, variant, translate, options,
-                                          previous.get(rel), plan_only)
+                                          previous.get(rel), plan_only, guess if same_pages else None)
+            if variant.primary and result.entry:
+                guess = cast(DocumentEntry, result.entry).get("fit_scale")
             result.reused = result.entry is previous.get(rel)
         except NeedsRendering:
             raise
@@ -87,7 +98,8 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
 
 def render_variant(loaded: Loaded, material: Material, lang: Language, variant: Variant,
                    translate: Translator, options: BuildOptions,
-                   previous: OutputEntry | None = None, plan_only: bool = False) -> OutputEntry:
+                   previous: OutputEntry | None = None, plan_only: bool = False,
+                   guess: float | None = None) -> OutputEntry:
     """Render one variant; write its PDF; return its manifest entry. When the
     previous entry has the same key and its file is intact, return it as is."""
     project = loaded.project
@@ -103,38 +115,64 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
         return render_html(loaded.env, material.template, view, translate)
 
     rel = paths.document(material.id, lang.code, variant)
-    key = output_key(project, make_html(1.0), view, lang, variant, options)
+    limits = replace(fmt, max_pages=variant.max_pages or fmt.max_pages)
+    min_scale = project.theme.min_scale(fmt, variant)
+    english = None
+    if fits_english(limits, min_scale) and lang.code != SOURCE_LANG:
+        english = EnglishPages(loaded, material, variant, options, limits, min_scale)
+    # The English (its HTML, not yet its layout) is part of the key: its page count is the target.
+    key = output_key(project, make_html(1.0) + (english.marker() if english else ""), view, lang,
+                     variant, options)
     if previous is not None and is_up_to_date(previous, key, options.out / rel):
         return previous
     if plan_only:
         raise NeedsRendering(rel)
-    from .pdf import render_fitting, to_pdf, unreadable_numbers   # WeasyPrint: only when rendering
+    from .pdf import (qr_widths, render_fitting, small_type, to_pdf,   # WeasyPrint: only when rendering
+                      unreadable_numbers)
     try:
         fonts.check_coverage(fonts.visible_text(make_html(1.0)), lang)
     except BuildError as exc:
         exc.path = exc.path or project.content_dir / "languages.yaml"
         raise
-    limits = replace(fmt, max_pages=variant.max_pages or fmt.max_pages)
     try:
-        document, scale = render_fitting(make_html, limits, project.root,
-                                         project.theme.min_scale(fmt, variant))
+        document, scale = render_fitting(make_html, limits, project.root, min_scale,
+                                         english.pages if english else None, guess)
     except RenderError as exc:
         exc.message = f"[{', '.join(filter(None, (lang.code, variant.label)))}] {exc.message}"
         exc.path = material.text_path if lang.code == SOURCE_LANG else \
             catalog_path(project, lang.code, material.id)
         raise
+    if lang.code == SOURCE_LANG and fits_english(limits, min_scale):
+        _english_pages[digest_of(make_html(1.0))] = len(document.pages)   # for this process's translations
     hidden = unreadable_numbers(document)
     if hidden:
         raise RenderError("a number or address would not be readable on the page: " +
                           "; ".join(hidden), options.out / rel,
                           hint="a stylesheet or template hides part of it (width with "
                                "overflow: hidden, text-overflow, opacity, color): show it whole")
+    small = small_type(document, *type_floors(fmt, variant))
+    if small:
+        raise RenderError("type smaller than its floor: " + "; ".join(small[:6]) +
+                          (f"; and {len(small) - 6} more" if len(small) > 6 else ""),
+                          options.out / rel,
+                          hint="a stylesheet sets that text smaller (a size below the floor, or "
+                               "one that shrinks with --fit): set it at or above the floor")
+    codes = [code for part in view.parts.values() for code in part.qr]
+    widths = qr_widths(document)
+    qr = [qr_entry(code, widths.get(qr_id(code))) for code in codes]
+    tiny = [f"{e['contact']} (" + ("not found on the page" if e["symbol_in"] is None
+                                   else f"{e['symbol_in']:.2f} in") + ")"
+            for e in qr if e["symbol_in"] is None or e["symbol_in"] < MIN_SYMBOL_IN - 0.005]
+    if tiny:
+        raise RenderError(f"QR code symbols under {MIN_SYMBOL_IN} in (quiet zone not counted): " +
+                          ", ".join(tiny), options.out / rel,
+                          hint="give the code more room (styles/theme.css --qr-s, --qr-m, --qr-l "
+                               "are the printed width, quiet zone included)")
     pdf = to_pdf(document, **variant.pdf_options(fmt, options))
     data = variant.finish(pdf.data)
-    codes = [code for part in view.parts.values() for code in part.qr]
-    pages = [pdf.anchors.get(f"qr-{code.contact_id}-{code.action}") for code in codes]
-    qr = [{"page": page, "target": code.target, "contact": code.contact_id, "modules": code.modules}
-          for code, page in zip(codes, pages, strict=True)]
+    pages = [pdf.anchors.get(qr_id(code)) for code in codes]
+    for entry_qr, page in zip(qr, pages, strict=True):
+        entry_qr["page"] = page
     try:
         printed = audit.audit_pdf(
             data, audit.allowed_for([project.contacts[c] for c in material.contact_ids()]),
@@ -148,9 +186,98 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
                      make_html(scale).encode("utf-8"))
     entry = document_entry(rel, material, lang, variant, view, translate, options, pdf.pages,
                            pdf.page_size_pt, data, key, scale, qr, printed)
+    if english is not None:
+        target = english.pages()
+        if target is not None:
+            entry["english_pages"] = target
+    elif lang.code == SOURCE_LANG and fits_english(limits, min_scale):
+        entry["english_pages"] = pdf.pages
     if options.catalog and variant.primary:
         entry["thumbs"] = thumbnails(options.out, entry)   # here, in the workers, not all at the end
     return entry
+
+
+def qr_id(code: QRCode) -> str:
+    return f"qr-{code.contact_id}-{code.action}"      # the element id templates/partials/blocks.html gives it
+
+
+def qr_entry(code: QRCode, printed_in: float | None) -> dict:
+    """A code's manifest entry: what it encodes, its size in modules (quiet
+    zone included) and, as laid out, its printed width and its symbol's."""
+    return {"page": None, "target": code.target, "contact": code.contact_id, "modules": code.modules,
+            "printed_in": round(printed_in, 3) if printed_in is not None else None,
+            "symbol_in": round(symbol_width(printed_in, code.modules), 3)
+            if printed_in is not None else None}
+
+
+def type_floors(fmt: Format, variant: Variant) -> tuple[float, float]:
+    """The smallest type (pt) of this format and variant after fitting: for
+    what a reader needs, and for the footer and proof strips. Where type
+    never shrinks (large print), everything a reader needs is at the body
+    floor; elsewhere nothing is under the small-print floor."""
+    if not variant.shrink:
+        return variant.floor(fmt), STRIPS_PT_UNSHRUNK
+    return SMALL_PRINT_PT, SMALL_PRINT_PT
+
+
+# --- Fitting a translation to the English page count ------------------------
+# A translated handout may take more pages than its English only when even
+# its smallest type (the floor) does not fit it in as many. The target is the
+# English page count of the same material and variant, laid out in this job
+# (the English job may run in another worker) once per process: a handout's
+# layout takes 0.2 to 0.4 s, and each worker lays out each English at most
+# once, whatever the number of languages it builds.
+_english_pages: dict[str, int | None] = {}    # sha256 of the English HTML -> its page count
+
+
+def digest_of(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def fits_english(limits: Format, min_scale: float) -> bool:
+    """Whether a document's page count may vary and its type may shrink."""
+    return limits.min_pages < limits.max_pages and min_scale < 1.0
+
+
+class EnglishPages:
+    """The English page count of one material and variant (the target of
+    its translations), laid out only when a translation needs it."""
+
+    def __init__(self, loaded: Loaded, material: Material, variant: Variant,
+                 options: BuildOptions, limits: Format, min_scale: float):
+        self.loaded, self.limits, self.min_scale = loaded, limits, min_scale
+        project = loaded.project
+        self.translate = Translator(SOURCE_LANG, {})
+        self.view = document_view(project, material, project.languages[SOURCE_LANG],
+                                  self.translate, options.paper, variant)
+        self.view.fold_marks = options.fold_marks
+        self.view.final = options.final
+        self.template = material.template
+        self.name = f"{material.id} ({variant.name})"
+        self.html = self.make_html(1.0)
+
+    def make_html(self, scale: float) -> str:
+        self.view.fit_scale = scale
+        return render_html(self.loaded.env, self.template, self.view, self.translate)
+
+    def marker(self) -> str:
+        return f"\n<!-- fitted to the English: {digest_of(self.html)} -->"
+
+    def pages(self) -> int | None:
+        """Its page count after fitting; None when the English does not fit at all."""
+        key = digest_of(self.html)
+        if key not in _english_pages:
+            from .pdf import render_fitting
+            started = time.monotonic()
+            try:
+                document, _ = render_fitting(self.make_html, self.limits, self.loaded.project.root,
+                                             self.min_scale)
+                _english_pages[key] = len(document.pages)
+            except RenderError:          # the English job reports it; no target here
+                _english_pages[key] = None
+            log.info("the English of %s laid out for its translations: %s pages in %.2f s",
+                     self.name, _english_pages[key], time.monotonic() - started)
+        return _english_pages[key]
 
 
 def document_entry(rel: str, material: Material, lang: Language, variant: Variant,

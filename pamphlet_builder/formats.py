@@ -18,6 +18,9 @@ PAPER_PT = {
     "half-letter": (5.5 * PT_PER_IN, 8.5 * PT_PER_IN),
 }
 BLEED_PT = 0.125 * PT_PER_IN          # US print shops; 3 mm in Europe
+SMALL_PRINT_PT = 6.5    # nothing on any page prints smaller: small print, footer, proof strips
+STRIPS_PT_UNSHRUNK = 14.0   # where type never shrinks (large print), everything a reader
+                            # needs prints at the body floor; footer and proof strips at this
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,20 @@ class Format:
     max_pages: int
     landscape: bool = False
     fixed_size_pt: tuple[float, float] | None = None  # None = the build's paper
-    print_note: str = ""
+    print_note: str = ""        # how to print it, whatever its page count
+    one_page_note: str = ""     # ... when the document has one page, if that differs
+    pages_note: str = ""        # ... when it has more, if that differs
     text_property: str = ""     # the theme's body-text size for this format
     floor_pt: float = 9.0       # body text never shrinks below this to fit
     pdf_variant: str | None = None   # WeasyPrint's pdf_variant for the office print
+
+    def print_note_for(self, pages: int) -> str:
+        """How to print a document of this format with this many pages."""
+        if pages == 1 and self.one_page_note:
+            return self.one_page_note
+        if pages > 1 and self.pages_note:
+            return self.pages_note
+        return self.print_note
 
     def page_size_pt(self, paper: str) -> tuple[float, float]:
         """Width and height of one page in points for the chosen paper."""
@@ -55,7 +68,10 @@ FORMATS: dict[str, Format] = {
         name="handout",
         description="US Letter (or A4) handout, one or two pages",
         parts=None, min_pages=1, max_pages=2,
-        print_note="Plain paper; two pages print double-sided, flip on long edge; scale 100%.",
+        print_note=("Plain paper; one page: one side; two pages: double-sided, flip on long "
+                    "edge; scale 100%."),
+        one_page_note="Plain paper, one side; scale 100%.",
+        pages_note="Plain paper, double-sided, flip on long edge; scale 100%.",
         text_property="--handout-text", floor_pt=9.0,
         pdf_variant="pdf/ua-1",     # tagged: screen readers read the handout
     ),

@@ -74,6 +74,7 @@ class DocumentEntry(OutputEntry, total=False):
     revision: str
     paper: str | None
     fit_scale: float
+    english_pages: int           # handouts: the English page count it was fitted to
     qr: list[dict]
     unverified: list[str]
     draft: bool

@@ -8,13 +8,20 @@ other address, local or remote, stops the render with an error naming it.
 from __future__ import annotations
 
 import logging
+import math
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlparse
 
 import weasyprint
 import weasyprint.css
+import weasyprint.css.validation.properties
+import weasyprint.text.ffi
+import weasyprint.text.line_break
+from weasyprint.css.tokens import get_single_keyword
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import ContentError, RenderError
@@ -140,6 +147,71 @@ def _cached_sheet(element, fetcher, media_type: str) -> weasyprint.CSS | None:
 weasyprint.css.find_stylesheets = _find_stylesheets    # pinned WeasyPrint: see requirements.txt
 
 
+# --- Line breaking WeasyPrint 70 does not do ---------------------------------
+# Korean: `word-break: keep-all` (styles/common.css sets it for :lang(ko)).
+# WeasyPrint 70 refuses the value ("invalid value") and Pango breaks between
+# any two Hangul syllables, so words split in the middle. Here the value is
+# accepted, and for text in such a box Pango is told not to break inside a
+# word that holds Hangul (it still breaks at spaces and punctuation).
+# Chinese and Japanese: Pango never breaks before closing punctuation, but
+# leaves one character and its full stop alone on the last line of a
+# paragraph (WeasyPrint has no `text-wrap: pretty`). For text in those
+# languages the last characters of a text and its closing punctuation stay
+# together on one line.
+HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"
+KEEP_ALL_WORD_RE = re.compile(rf"\w*[{HANGUL}]\w*")
+CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_CLOSING = "。、，．：；！？）」』】〕〉》〗〙〛’”…‥・ー\uff09\uff3d\uff5d"
+CJK_TAIL_CHARACTERS = 3
+CJK_TAIL_RE = re.compile(rf"[{CJK_LETTERS}]{{1,{CJK_TAIL_CHARACTERS}}}[{CJK_CLOSING}]*\s*$")
+CJK_TAIL_LANGS = ("zh", "ja")
+
+_pango = weasyprint.text.ffi.pango
+weasyprint.text.ffi.ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")
+_weasyprint_set_text = weasyprint.text.line_break.Layout.set_text
+
+
+def _word_break(tokens):
+    keyword = get_single_keyword(tokens)
+    return keyword if keyword in ("normal", "break-all", "keep-all") else None
+
+
+_word_break.wants_base_url = False     # type: ignore[attr-defined]
+
+
+def unbreakable_spans(text: str, keep_all: bool, lang: str | None) -> list[tuple[int, int]]:
+    """(start, end) character spans of `text` that must not break across lines."""
+    spans = [m.span() for m in KEEP_ALL_WORD_RE.finditer(text)] if keep_all else []
+    if (lang or "").lower().startswith(CJK_TAIL_LANGS):
+        tail = CJK_TAIL_RE.search(text)
+        if tail and tail.start() > 0:
+            spans.append(tail.span())
+    return spans
+
+
+def _set_text(self, text, justify=False):
+    _weasyprint_set_text(self, text, justify)
+    keep_all = self.style["word_break"] == "keep-all"
+    if not keep_all and not (self.style["lang"] or "").lower().startswith(CJK_TAIL_LANGS):
+        return
+    ffi = weasyprint.text.ffi.ffi
+    attrs = _pango.pango_layout_get_attributes(self.layout)
+    if attrs == ffi.NULL:
+        attrs = ffi.gc(_pango.pango_attr_list_new(), _pango.pango_attr_list_unref)
+    # The layout is reused for the rest of a paragraph: clear the last text's spans.
+    _pango.pango_attr_list_change(attrs, _pango.pango_attr_allow_breaks_new(True))
+    for start, end in unbreakable_spans(self.text, keep_all, self.style["lang"]):
+        attr = _pango.pango_attr_allow_breaks_new(False)
+        attr.start_index = len(self.text[:start].encode())
+        attr.end_index = len(self.text[:end].encode())
+        _pango.pango_attr_list_change(attrs, attr)
+    _pango.pango_layout_set_attributes(self.layout, attrs)
+
+
+weasyprint.css.validation.properties.PROPERTIES["word-break"] = _word_break
+weasyprint.text.line_break.Layout.set_text = _set_text
+
+
 def overflows(document: weasyprint.Document) -> dict[str, tuple[float, bool]]:
     """Card faces and panels (`fit-box`) whose `fit-content` does not fit:
     id -> (points past the bottom, whether that figure is only a lower bound).
@@ -164,6 +236,11 @@ def overflows(document: weasyprint.Document) -> dict[str, tuple[float, bool]]:
         if content is None:
             continue
         limit = box.content_box_y() + box.height
+        # A footer placed over the bottom of the box (a card's back): the
+        # text must end above it, however many lines it takes.
+        footers = [b.position_y for b in _descendants(box) if _has_class(b, "footer")
+                   and b.style["position"] == "absolute"]
+        limit = min([limit] + footers)
         bottom = max([_bottom(child) for child in content.children] +
                      [content.position_y + content.margin_height()])
         if bottom > limit + 0.5:
@@ -240,6 +317,54 @@ def _text_boxes(box, clips: list, faint: bool):
         yield from _text_boxes(child, clips, faint)
 
 
+MARK_CLASSES = ("footer", "proof-mark")     # the footer and the proof strips
+
+
+def small_type(document: weasyprint.Document, reader_pt: float, marks_pt: float) -> list[str]:
+    """Text printed smaller than its floor, after fitting: `reader_pt` for
+    everything a reader needs, `marks_pt` for the footer and proof strips.
+    One line per size and text, in page order."""
+    found: dict[tuple[str, float], str] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for box, mark in _sized_text(page._page_box, False):
+            size = box.style["font_size"] * 0.75          # px -> pt
+            floor = marks_pt if mark else reader_pt
+            text = " ".join(box.text.split())
+            if text and size < floor - 0.01:
+                where = "the footer or a proof strip" if mark else "text"
+                found.setdefault((text[:40], round(size, 2)),
+                                 f"page {number}: {where} '{text[:40]}' is {size:.2f} pt, "
+                                 f"under {floor:g} pt")
+    return list(found.values())
+
+
+def _sized_text(box, mark: bool):
+    """Text boxes (generated text such as "(unverified)" included), and
+    whether they are in the footer or a proof strip."""
+    element = getattr(box, "element", None)
+    if element is not None and getattr(box, "element_tag", None) and not \
+            type(box).__name__.endswith(("LineBox", "TextBox")):
+        mark = mark or any(c in MARK_CLASSES for c in (element.get("class") or "").split())
+    if type(box).__name__ == "TextBox":
+        if box.style["visibility"] == "visible":
+            yield box, mark
+        return
+    for child in getattr(box, "children", []):
+        yield from _sized_text(child, mark)
+
+
+def qr_widths(document: weasyprint.Document) -> dict[str, float]:
+    """Element id -> printed width in inches (quiet zone included) of each
+    QR code box (`.qr`), as laid out: the smaller side if it is not square."""
+    found: dict[str, float] = {}
+    for page in document.pages:
+        for box in _descendants(page._page_box):
+            if _has_class(box, "qr") and hasattr(box, "width"):
+                name = box.element.get("id") or "?"
+                found.setdefault(name, min(box.width, box.height) / 96)     # px -> in
+    return found
+
+
 def fit_problem(document: weasyprint.Document, fmt: Format) -> str | None:
     """What does not fit, in words, or None when the layout holds its text."""
     over = overflows(document)
@@ -255,21 +380,85 @@ def fit_problem(document: weasyprint.Document, fmt: Format) -> str | None:
     return None
 
 
-def render_fitting(make_html, fmt: Format, root: Path, min_scale: float) -> tuple[weasyprint.Document, float]:
-    """Render at full size; if text does not fit, step the type down toward
-    `min_scale` and use the first size that fits. Below it, a RenderError."""
-    scale = 1.0
-    while True:
-        document = render_document(make_html(scale), root)
-        problem = fit_problem(document, fmt)
-        if problem is None:
-            return document, scale
-        next_scale = round(scale - FIT_STEP, 2)
-        if next_scale < min_scale - 1e-9:
-            raise RenderError(f"the text does not fit even at {scale:.0%} type size: {problem}",
+def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
+                   target_pages: Callable[[], int | None] | None = None,
+                   guess: float | None = None) -> tuple[weasyprint.Document, float]:
+    """The document at the largest type size that fits: at full size if it
+    can, else a step of FIT_STEP smaller at a time, down to `min_scale` (the
+    floor) at most; below it, a RenderError.
+
+    When `target_pages` gives a page count (the English one), the size must
+    also fit the document in that many pages; when no size down to the floor
+    does, the largest size that fits at all stands (more pages, larger type).
+    It is asked for only when a size takes more pages than the format's least.
+
+    `guess` (the size the office print of the same text took) is where the
+    search starts: when it fits, only the sizes above it are tried (one, in
+    the usual case); when it does not, the ones below. Smaller type never
+    takes more room, so the answer is the same as from the top, in fewer
+    renders."""
+    min_scale = math.ceil(min_scale * 10000 - 1e-6) / 10000     # 9/11: 0.8182, never under the floor
+    scales = [1.0] + scales_below(1.0, min_scale)
+    rendered: dict[float, tuple[weasyprint.Document, str | None]] = {}
+    target: list[int | None] = []
+
+    def render(scale: float) -> tuple[weasyprint.Document, str | None]:
+        if scale not in rendered:
+            document = render_document(make_html(scale), root)
+            rendered[scale] = (document, fit_problem(document, fmt))
+            if rendered[scale][1]:
+                log.info("does not fit at %.0f%% (%s)", scale * 100, rendered[scale][1])
+        return rendered[scale]
+
+    def fits(scale: float) -> bool:
+        return render(scale)[1] is None
+
+    def fits_target(scale: float) -> bool:
+        document, problem = render(scale)
+        if problem is not None or len(document.pages) <= fmt.min_pages or target_pages is None:
+            return problem is None
+        if not target:
+            target.append(target_pages())
+        return target[0] is None or len(document.pages) <= target[0]
+
+    start = min(range(len(scales)), key=lambda i: abs(scales[i] - guess)) if guess else 0
+    found = _largest(scales, fits_target, start)
+    if found is None:                   # not in the English page count at any size
+        found = _largest(scales, fits, start)
+        if found is None:
+            raise RenderError(f"the text does not fit even at {scales[-1]:.0%} type size: "
+                              f"{render(scales[-1])[1]}",
                               hint="shorten the text of that part (or its translation)")
-        log.info("does not fit at %.0f%% (%s); trying %.0f%%", scale * 100, problem, next_scale * 100)
-        scale = next_scale
+        log.info("%d pages even at %.0f%%, the English has %s: kept at %.0f%%",
+                 len(render(scales[-1])[0].pages), scales[-1] * 100, target[0] if target else "?",
+                 found * 100)
+    return render(found)[0], found
+
+
+def _largest(scales: list[float], fits: Callable[[float], bool], start: int) -> float | None:
+    """The largest of `scales` (largest first) that fits, starting from
+    scales[start] and going up while they fit, or down until one does."""
+    i = start
+    if fits(scales[i]):
+        while i > 0 and fits(scales[i - 1]):
+            i -= 1
+        return scales[i]
+    for j in range(i + 1, len(scales)):
+        if fits(scales[j]):
+            return scales[j]
+    return None
+
+
+def scales_below(scale: float, min_scale: float) -> list[float]:
+    """The fit steps below `scale`, largest first, ending exactly at `min_scale`."""
+    steps = []
+    step = round(scale - FIT_STEP, 2)
+    while step > min_scale + 1e-9:
+        steps.append(step)
+        step = round(step - FIT_STEP, 2)
+    if scale > min_scale + 1e-9:
+        steps.append(min_scale)
+    return steps
 
 
 def to_pdf(document: weasyprint.Document, **options) -> RenderedPDF:

@@ -14,6 +14,7 @@ from .contacts import Contact
 from .content import QRSpec
 
 QUIET_ZONE_MODULES = 4
+MIN_SYMBOL_IN = 0.8     # about 2 cm: the symbol itself, without its quiet zone
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,17 @@ class QRCode:
     label: str          # what is printed beside it: the number or the address
     svg: Markup         # inline SVG, scales to its box
     modules: int        # width in modules, quiet zone included
+
+
+def symbol_width(printed: float, modules: int) -> float:
+    """The width of the symbol (the dark modules' square, quiet zone left
+    out) of a code `modules` wide with its quiet zone, printed `printed` wide."""
+    return printed * (modules - 2 * QUIET_ZONE_MODULES) / modules
+
+
+def printed_width_for(symbol: float, modules: int) -> float:
+    """The printed width (quiet zone included) that gives a symbol this wide."""
+    return symbol * modules / (modules - 2 * QUIET_ZONE_MODULES)
 
 
 def target_for(contact: Contact, action: str) -> tuple[str, str]:
