@@ -26,7 +26,7 @@ from .formats import FORMATS, SMALL_PRINT_PT
 from .model import Result
 from .fingerprints import digest, environment_digest, tree_digest
 from .outputs import write_atomic
-from .qr import MIN_SYMBOL_IN, QUIET_ZONE_MODULES, make_qr, printed_width_for, symbol_width
+from .qr import MIN_SYMBOL_IN, MIN_VERSION, QUIET_ZONE_MODULES, make_qr, printed_width_for, symbol_width
 from .theme import THEME, Declared, length
 from .variants import BY_NAME
 from .yamlfile import load_yaml, require_mapping
@@ -382,7 +382,7 @@ def check_theme(project: Project) -> list[Finding]:
 def _smallest_code(project: Project) -> tuple[int, str]:
     """The fewest modules (quiet zone included) of any code a material
     prints, and what it encodes: its symbol is the smallest share of the
-    printed width. With no codes, a version 1 code (21 modules + 8)."""
+    printed width. With no codes, the smallest version make_qr makes."""
     found = []
     for material in project.materials.values():
         for part in material.parts.values():
@@ -393,7 +393,9 @@ def _smallest_code(project: Project) -> tuple[int, str]:
                     continue            # the content check reports it
                 code = make_qr(contact, spec)
                 found.append((code.modules, code.target))
-    return min(found) if found else (2 * QUIET_ZONE_MODULES + 21, "a version 1 code")
+    smallest_version = 17 + 4 * MIN_VERSION            # modules of the smallest code made
+    return min(found) if found else (2 * QUIET_ZONE_MODULES + smallest_version,
+                                     f"a version {MIN_VERSION} code")
 
 
 def _qr_size(name: str, value: Declared, smallest: tuple[int, str], where: str) -> list[Finding]:

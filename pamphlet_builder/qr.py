@@ -15,6 +15,10 @@ from .content import QRSpec
 
 QUIET_ZONE_MODULES = 4
 MIN_SYMBOL_IN = 0.8     # about 2 cm: the symbol itself, without its quiet zone
+# At least version 2 (25 modules): a short target such as tel:911 would fit
+# version 1, whose symbol is a smaller share of the same printed width
+# (21 of 29 modules instead of 25 of 33), below the floor at our sizes.
+MIN_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,10 @@ def make_qr(contact: Contact, spec: QRSpec, fill: str = "#000000") -> QRCode:
     import qrcode                   # here: it brings in Pillow, which a no-op build never needs
     import qrcode.constants
     target, label = target_for(contact, spec.action)
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M,
+    code = qrcode.QRCode(version=MIN_VERSION, error_correction=qrcode.constants.ERROR_CORRECT_M,
                          border=QUIET_ZONE_MODULES)
     code.add_data(target)
-    code.make(fit=True)
+    code.make(fit=True)             # the smallest version from MIN_VERSION up that holds it
     matrix = code.get_matrix()          # quiet zone included
     size = len(matrix)
     # No width or height: CSS decides the printed size.

@@ -22,9 +22,13 @@ def kinds(findings):
 def test_low_contrast_tiny_type_and_small_qr_are_errors(scratch):
     scratch.material()
     theme = scratch.root / "styles/theme.css"
-    theme.write_text(theme.read_text().replace("--color-muted: #4a4a4a;", "--color-muted: #aaaaaa;")
-                     .replace("--card-small: 6pt;", "--card-small: 4.5pt;")
-                     .replace("--qr-s: 0.8in;", "--qr-s: 1.5cm;"))
+    css = theme.read_text()
+    edits = {"--color-muted: #4a4a4a;": "--color-muted: #aaaaaa;",
+             "--card-small: 6.5pt;": "--card-small: 4.5pt;", "--qr-s: 1.08in;": "--qr-s: 1.5cm;"}
+    assert all(old in css for old in edits), "the theme's values changed: update this test"
+    for old, new in edits.items():
+        css = css.replace(old, new)
+    theme.write_text(css)
     findings = run_checks(scratch.project(), today=TODAY)
     messages = " | ".join(f.message for f in findings if f.level == "error")
     assert "--color-muted on --color-paper has contrast 2.32:1" in messages

@@ -79,7 +79,8 @@ def path_matrix(d: str, size: int) -> list[list[bool]]:
 
 
 def library_matrix(target: str) -> list[list[bool]]:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    # Version 2 at least, as the builder asks (qr.MIN_VERSION): tel:911 fits version 1.
+    code = qrcode.QRCode(version=2, error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(target)
     code.make(fit=True)
     return code.get_matrix()

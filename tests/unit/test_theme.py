@@ -22,7 +22,7 @@ def test_the_default_theme_and_variant_sizes_are_read_from_the_stylesheets():
     assert theme.body_pt(HANDOUT, FLYER) == 9.5
     assert theme.body_pt(HANDOUT, LARGE_PRINT) == 18
     assert theme.body_pt(FORMATS["wallet-card"], STANDARD) == 8
-    assert theme.points("--card-small") == 6
+    assert theme.points("--card-small") == 6.5
 
 
 def test_type_shrinks_to_the_floor_of_the_variant_being_printed():

@@ -20,7 +20,7 @@ from pamphlet_builder.formats import FORMATS, SMALL_PRINT_PT, STRIPS_PT_UNSHRUNK
 from pamphlet_builder.pdf import render_document, scales_below, unbreakable_spans
 from pamphlet_builder.qr import MIN_SYMBOL_IN, printed_width_for, symbol_width
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 STRIP_WORDS = ("NOT FOR DISTRIBUTION", "DRAFT TRANSLATION")
 
