@@ -32,9 +32,9 @@ def test_build_writes_pdf_and_manifest(scratch):
     [code] = entry["qr"]
     assert {k: code[k] for k in ("page", "target", "contact", "modules")} == {
         "page": 1, "target": "tel:+18004843731", "contact": "line", "modules": 33}
-    # Printed width and the symbol inside its 4-module quiet zone: 33 / (33 + 8).
+    # 33 modules with the quiet zone of 4 on each side: the symbol is 25 of them.
     assert code["symbol_in"] >= 0.8 and code["symbol_in"] == pytest.approx(
-        code["printed_in"] * 33 / 41, abs=0.01)
+        code["printed_in"] * 25 / 33, abs=0.01)
     assert entry["unverified"] == [] and entry["draft"] is False
     assert page_sizes(scratch.root / "output/en/test-card.pdf") == [(252.0, 144.0)] * 2
 
