@@ -117,11 +117,13 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
     rel = paths.document(material.id, lang.code, variant)
     limits = replace(fmt, max_pages=variant.max_pages or fmt.max_pages)
     min_scale = project.theme.min_scale(fmt, variant)
+    page_count_varies = fits_english(limits, min_scale)
     english = None
-    if fits_english(limits, min_scale) and lang.code != SOURCE_LANG:
+    if page_count_varies and lang.code != SOURCE_LANG:
         english = EnglishPages(loaded, material, variant, options, limits, min_scale)
+    full_size = make_html(1.0)
     # The English (its HTML, not yet its layout) is part of the key: its page count is the target.
-    key = output_key(project, make_html(1.0) + (english.marker() if english else ""), view, lang,
+    key = output_key(project, full_size + (english.marker() if english else ""), view, lang,
                      variant, options)
     if previous is not None and is_up_to_date(previous, key, options.out / rel):
         return previous
@@ -130,7 +132,7 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
     from .pdf import (qr_widths, render_fitting, small_type, to_pdf,   # WeasyPrint: only when rendering
                       unreadable_numbers)
     try:
-        fonts.check_coverage(fonts.visible_text(make_html(1.0)), lang)
+        fonts.check_coverage(fonts.visible_text(full_size), lang)
     except BuildError as exc:
         exc.path = exc.path or project.content_dir / "languages.yaml"
         raise
@@ -142,8 +144,8 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
         exc.path = material.text_path if lang.code == SOURCE_LANG else \
             catalog_path(project, lang.code, material.id)
         raise
-    if lang.code == SOURCE_LANG and fits_english(limits, min_scale):
-        _english_pages[digest_of(make_html(1.0))] = len(document.pages)   # for this process's translations
+    if lang.code == SOURCE_LANG and page_count_varies:
+        _english_pages[digest_of(full_size)] = len(document.pages)   # for this process's translations
     hidden = unreadable_numbers(document)
     if hidden:
         raise RenderError("a number or address would not be readable on the page: " +
@@ -190,7 +192,7 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
         target = english.pages()
         if target is not None:
             entry["english_pages"] = target
-    elif lang.code == SOURCE_LANG and fits_english(limits, min_scale):
+    elif lang.code == SOURCE_LANG and page_count_varies:
         entry["english_pages"] = pdf.pages
     if options.catalog and variant.primary:
         entry["thumbs"] = thumbnails(options.out, entry)   # here, in the workers, not all at the end

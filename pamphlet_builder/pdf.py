@@ -273,6 +273,7 @@ def _bottom(box) -> float:
 
 
 NUMBER_CLASSES = ("phone", "url")     # the registry's numbers and addresses (blocks.number)
+MARK_CLASSES = ("footer", "proof-mark")     # the footer and the proof strips
 MIN_NUMBER_PX = 8.0                   # 6 pt: type below it is illegible after trimming
 
 
@@ -284,7 +285,7 @@ def unreadable_numbers(document: weasyprint.Document) -> list[str]:
     which keeps the whole number; this reads the layout."""
     found = []
     for number, page in enumerate(document.pages, start=1):
-        for box, clips, faint in _text_boxes(page._page_box, [], False):
+        for box, clips, faint, _ in _text_boxes(page._page_box):
             element = getattr(box, "element", None)
             classes = (element.get("class") or "").split() if element is not None else []
             if (not any(c in NUMBER_CLASSES for c in classes) or not box.text.strip()
@@ -302,22 +303,21 @@ def unreadable_numbers(document: weasyprint.Document) -> list[str]:
     return found
 
 
-def _text_boxes(box, clips: list, faint: bool):
-    """Text boxes with the clip rectangles of their ancestors and whether an
-    ancestor makes them (nearly) transparent."""
+def _text_boxes(box, clips: tuple = (), faint: bool = False, mark: bool = False):
+    """Text boxes (generated text such as "(unverified)" included), each with
+    the clip rectangles of its ancestors, whether an ancestor makes it
+    (nearly) transparent, and whether it is in the footer or a proof strip."""
     faint = faint or box.style["opacity"] < 0.5
     if type(box).__name__ == "TextBox":
-        yield box, clips, faint
+        yield box, list(clips), faint, mark
         return
+    mark = mark or any(_has_class(box, name) for name in MARK_CLASSES)
     if box.style["overflow"] != "visible" and hasattr(box, "padding_box_x"):
-        clips = clips + [(box.padding_box_x(), box.padding_box_y(),
+        clips = clips + ((box.padding_box_x(), box.padding_box_y(),
                           box.padding_box_x() + box.padding_width(),
-                          box.padding_box_y() + box.padding_height())]
+                          box.padding_box_y() + box.padding_height()),)
     for child in getattr(box, "children", []):
-        yield from _text_boxes(child, clips, faint)
-
-
-MARK_CLASSES = ("footer", "proof-mark")     # the footer and the proof strips
+        yield from _text_boxes(child, clips, faint, mark)
 
 
 def small_type(document: weasyprint.Document, reader_pt: float, marks_pt: float) -> list[str]:
@@ -326,7 +326,9 @@ def small_type(document: weasyprint.Document, reader_pt: float, marks_pt: float)
     One line per size and text, in page order."""
     found: dict[tuple[str, float], str] = {}
     for number, page in enumerate(document.pages, start=1):
-        for box, mark in _sized_text(page._page_box, False):
+        for box, _, _, mark in _text_boxes(page._page_box):
+            if box.style["visibility"] != "visible":
+                continue
             size = box.style["font_size"] * 0.75          # px -> pt
             floor = marks_pt if mark else reader_pt
             text = " ".join(box.text.split())
@@ -336,21 +338,6 @@ def small_type(document: weasyprint.Document, reader_pt: float, marks_pt: float)
                                  f"page {number}: {where} '{text[:40]}' is {size:.2f} pt, "
                                  f"under {floor:g} pt")
     return list(found.values())
-
-
-def _sized_text(box, mark: bool):
-    """Text boxes (generated text such as "(unverified)" included), and
-    whether they are in the footer or a proof strip."""
-    element = getattr(box, "element", None)
-    if element is not None and getattr(box, "element_tag", None) and not \
-            type(box).__name__.endswith(("LineBox", "TextBox")):
-        mark = mark or any(c in MARK_CLASSES for c in (element.get("class") or "").split())
-    if type(box).__name__ == "TextBox":
-        if box.style["visibility"] == "visible":
-            yield box, mark
-        return
-    for child in getattr(box, "children", []):
-        yield from _sized_text(child, mark)
 
 
 def qr_widths(document: weasyprint.Document) -> dict[str, float]:
