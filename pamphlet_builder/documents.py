@@ -129,8 +129,8 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
         return previous
     if plan_only:
         raise NeedsRendering(rel)
-    from .pdf import (qr_widths, render_fitting, small_type, to_pdf,   # WeasyPrint: only when rendering
-                      unreadable_numbers)
+    from .pdf import (covered_text, qr_widths, render_fitting, small_type,   # WeasyPrint: only when rendering
+                      to_pdf, unreadable_numbers)
     try:
         fonts.check_coverage(fonts.visible_text(full_size), lang)
     except BuildError as exc:
@@ -152,6 +152,12 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
                           "; ".join(hidden), options.out / rel,
                           hint="a stylesheet or template hides part of it (width with "
                                "overflow: hidden, text-overflow, opacity, color): show it whole")
+    covered = covered_text(document)
+    if covered:
+        raise RenderError("text under a proof strip or the footer: " + "; ".join(covered[:4]),
+                          options.out / rel,
+                          hint="give the page room above its text for the strips (a larger top "
+                               "margin in the format's or variant's stylesheet)")
     small = small_type(document, *type_floors(fmt, variant))
     if small:
         raise RenderError("type smaller than its floor: " + "; ".join(small[:6]) +

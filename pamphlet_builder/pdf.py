@@ -179,9 +179,15 @@ def _word_break(tokens):
 _word_break.wants_base_url = False     # type: ignore[attr-defined]
 
 
+# A number and the word it is hyphenated to ("2-da", "100-kii", "24-hour"):
+# Pango may break after the hyphen, which leaves "2-" alone at a line end.
+NUMBER_WORD_RE = re.compile(r"\d+[-\u2010\u2011]\w+")
+
+
 def unbreakable_spans(text: str, keep_all: bool, lang: str | None) -> list[tuple[int, int]]:
     """(start, end) character spans of `text` that must not break across lines."""
     spans = [m.span() for m in KEEP_ALL_WORD_RE.finditer(text)] if keep_all else []
+    spans += [m.span() for m in NUMBER_WORD_RE.finditer(text)]
     if (lang or "").lower().startswith(CJK_TAIL_LANGS):
         tail = CJK_TAIL_RE.search(text)
         if tail and tail.start() > 0:
@@ -192,15 +198,17 @@ def unbreakable_spans(text: str, keep_all: bool, lang: str | None) -> list[tuple
 def _set_text(self, text, justify=False):
     _weasyprint_set_text(self, text, justify)
     keep_all = self.style["word_break"] == "keep-all"
-    if not keep_all and not (self.style["lang"] or "").lower().startswith(CJK_TAIL_LANGS):
+    spans = unbreakable_spans(self.text, keep_all, self.style["lang"])
+    if not spans and not getattr(self, "_unbreakable_set", False):
         return
+    self._unbreakable_set = bool(spans)
     ffi = weasyprint.text.ffi.ffi
     attrs = _pango.pango_layout_get_attributes(self.layout)
     if attrs == ffi.NULL:
         attrs = ffi.gc(_pango.pango_attr_list_new(), _pango.pango_attr_list_unref)
     # The layout is reused for the rest of a paragraph: clear the last text's spans.
     _pango.pango_attr_list_change(attrs, _pango.pango_attr_allow_breaks_new(True))
-    for start, end in unbreakable_spans(self.text, keep_all, self.style["lang"]):
+    for start, end in spans:
         attr = _pango.pango_attr_allow_breaks_new(False)
         attr.start_index = len(self.text[:start].encode())
         attr.end_index = len(self.text[:end].encode())
@@ -340,6 +348,44 @@ def small_type(document: weasyprint.Document, reader_pt: float, marks_pt: float)
     return list(found.values())
 
 
+def covered_text(document: weasyprint.Document) -> list[str]:
+    """Text a proof strip (its whole band) or the footer lies over: strips
+    are placed absolutely, and two stacked strips are taller than one."""
+    found: list[str] = []
+    for number, page in enumerate(document.pages, start=1):
+        bands = [(b.border_box_x(), b.border_box_y(), b.border_width(), b.border_height())
+                 for b in _descendants(page._page_box) if _has_class(b, "proof-mark")
+                 and hasattr(b, "border_box_x")]
+        boxes = list(_text_boxes(page._page_box))
+        bands += [(b.position_x, b.position_y, b.width, b.height) for b, _, _, mark in boxes
+                  if mark and b.text.strip() and not any(_inside(b, band) for band in bands)]
+        for box, _, _, mark in boxes:
+            text = " ".join(box.text.split())
+            if mark or not text or box.style["visibility"] != "visible":
+                continue
+            if any(_overlap((box.position_x, box.position_y, box.width, box.height), band)
+                   for band in bands):
+                found.append(f"page {number}: a proof strip or the footer covers '{text[:40]}'")
+    return found
+
+
+# Line boxes are taller than their letters: a strip may touch a line's
+# leading; 2 px (1.5 pt) into it, it covers accents (Vietnamese tone marks).
+COVER_SLACK_PX = 2.0
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...], slack: float = COVER_SLACK_PX) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax + slack < bx + bw and bx + slack < ax + aw and ay + slack < by + bh and by + slack < ay + ah
+
+
+def _inside(box, band: tuple[float, ...]) -> bool:
+    bx, by, bw, bh = band
+    return bx <= box.position_x + 0.5 and by <= box.position_y + 0.5 and \
+        box.position_y + box.height <= by + bh + 0.5
+
+
 def qr_widths(document: weasyprint.Document) -> dict[str, float]:
     """Element id -> printed width in inches (quiet zone included) of each
     QR code box (`.qr`), as laid out: the smaller side if it is not square."""
@@ -419,7 +465,46 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
         log.info("%d pages even at %.0f%%, the English has %s: kept at %.0f%%",
                  len(render(scales[-1])[0].pages), scales[-1] * 100, target[0] if target else "?",
                  found * 100)
+    found = _page_saving(scales, found, min_scale, render)
     return render(found)[0], found
+
+
+# A page saved is worth type up to 12% smaller (11 pt text at 9.7 pt), when the last page holds
+# little (a help box alone): one sheet of paper, nothing to turn over.
+PAGE_SAVING_SCALE = 0.88
+PAGE_SAVING_FILL = 0.4
+
+
+def _page_saving(scales: list[float], found: float, min_scale: float, render) -> float:
+    """`found`, or the largest smaller size (down to PAGE_SAVING_SCALE) that
+    takes one page fewer, when the last page at `found` is at most
+    PAGE_SAVING_FILL full. The smallest is tried first: when even it saves
+    no page, that is one render more, not one per step."""
+    document = render(found)[0]
+    pages = len(document.pages)
+    if pages < 2 or last_page_fill(document) > PAGE_SAVING_FILL:
+        return found
+    candidates = [s for s in scales if found > s >= max(PAGE_SAVING_SCALE, min_scale) - 1e-9]
+
+    def saves(scale: float) -> bool:
+        smaller, problem = render(scale)
+        return problem is None and len(smaller.pages) < pages
+
+    if not candidates or not saves(candidates[-1]):
+        return found
+    best = next(s for s in candidates if saves(s))
+    log.info("%.0f%% type saves a page (the last held %.0f%% of one)", best * 100,
+             last_page_fill(document) * 100)
+    return best
+
+
+def last_page_fill(document: weasyprint.Document) -> float:
+    """How much of the last page's height its in-flow content takes, 0 to 1
+    (footers and proof strips are placed absolutely and do not count)."""
+    page = document.pages[-1]._page_box
+    top, height = page.content_box_y(), page.height
+    bottom = max([_bottom(child) for child in page.children] + [top])
+    return max(0.0, min(1.0, (bottom - top) / height)) if height else 1.0
 
 
 def _largest(scales: list[float], fits: Callable[[float], bool], start: int) -> float | None:

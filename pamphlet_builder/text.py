@@ -103,10 +103,12 @@ def render_markdown(text: str, translate: Callable[[str], str],
     replaced after rendering by already-escaped markup from `fill`.
     """
     tokens = _renderer.parse(text)
-    for token in tokens:
+    for before, token in zip([None, *tokens], tokens, strict=False):
         if token.type == "inline" and token.content.strip():
             token.content = translate(token.content)
             token.children = _renderer.parseInline(token.content)[0].children
+            if before is not None and before.type == "heading_open":
+                _keep_last_words(token.children or [])
     marks = _mark_placeholders(tokens)
 
     def filled(out: str) -> Markup:
@@ -126,9 +128,27 @@ def render_markdown(text: str, translate: Callable[[str], str],
 def render_inline(text: str, fill: Callable[[str, str], Markup]) -> Markup:
     """HTML for one line of inline Markdown (titles), placeholders filled."""
     tokens = _renderer.parseInline(text)
+    _keep_last_words(tokens[0].children or [])
     marks = _mark_placeholders(tokens)
     html = _renderer.renderer.render(tokens, _renderer.options, {})
     return _fill_marks(html, marks, fill)
+
+
+# A heading never ends with one short word alone on its last line ("Free
+# supplies and care at / HEP"): its last two words are joined by a no-break
+# space, when it has three words or more and the last is short.
+LAST_WORD_MAX = 10
+
+
+def _keep_last_words(children: list[Token]) -> None:
+    texts = [t for t in children if t.type == "text" and t.content.strip()]
+    if not texts or len(" ".join(t.content for t in texts).split()) < 3:
+        return
+    last = texts[-1]
+    body = last.content.rstrip()
+    head, space, tail = body.rpartition(" ")
+    if space and head.strip() and len(tail) <= LAST_WORD_MAX and "{" not in tail:
+        last.content = head + "\u00a0" + tail + last.content[len(body):]
 
 
 # Placeholders are filled in text only, never inside an attribute (a link's

@@ -220,6 +220,12 @@ def entry_problems(source: str, translation: str,
     if hidden:
         found.append(f"invisible or control characters: {', '.join(hidden)}; delete them "
                      "(retype the text around them)")
+    # CommonMark bolds **x** only when the closing ** follows a letter or
+    # is followed by a space or punctuation: "**注意：**次" prints the stars.
+    stray = [m for m in ("**", "__") if m in text.visible(translation) and m not in text.visible(source)]
+    if stray:
+        found.append(f"{' and '.join(stray)} would print as written, not as bold; put punctuation "
+                     "after the closing marks (**Warning**: ..., **注意**：...)")
     if TEMPLATE_SYNTAX_RE.search(translation):
         found.append("template syntax ({{ }}, {% %} or {# #}); write plain text")
     found += [f"{p.message}; {p.hint}" for p in text.check_markdown(translation)]

@@ -155,7 +155,7 @@ def test_trifold_panels_are_in_roll_fold_order(default_build):
     width = 11 * PT_PER_IN
     checks = {  # (page, text): which third of the sheet, English
         (0, "Is this for me?"): 0, (0, "Talk to someone now"): 1, (0, "Go at your own pace."): 2,
-        (1, "How the medicines help"): 0, (1, "Methadone"): 1, (1, "Start at the STEP Clinic"): 2,
+        (1, "How the medicines help"): 0, (1, "Naltrexone warning"): 1, (1, "Start at the STEP Clinic"): 2,
     }
     for (page, text), third in checks.items():
         [(x, _)] = _positions(out / "en/moud-trifold.pdf", page, text)

@@ -3,6 +3,10 @@ field or line), and a broken material never stops the others."""
 
 from __future__ import annotations
 
+import pytest
+from markupsafe import Markup
+
+from pamphlet_builder import text
 from ..conftest import CARD_META, CARD_TEXT
 
 
@@ -133,3 +137,24 @@ def test_contact_without_source(scratch):
 
 def test_unverified_contact_is_loaded_as_unverified(scratch):
     assert scratch.project().contacts["unsure"].verified is None
+
+
+# --- headings keep their last short word with the one before it ----------------
+
+@pytest.mark.parametrize("source, heading", [
+    ("## Free supplies and care at HEP", "Free supplies and care at\u00a0HEP"),
+    ("## Pigilan ang pagkalat ng hepatitis C", "Pigilan ang pagkalat ng hepatitis\u00a0C"),
+    ("## Help lines", "Help lines"),                                   # two words: free to break
+    ("## Keep hepatitis C from spreading everywhere", "Keep hepatitis C from spreading\u00a0everywhere"),
+    ("## What to do about extraordinarily", "What to do about extraordinarily"),    # long last word
+    ("## Call **Never Use Alone**", "Call <strong>Never Use\u00a0Alone</strong>"),
+])
+def test_a_heading_keeps_its_last_short_word_with_the_one_before(source, heading):
+    rendered = text.render_markdown(source + "\n\nBody text, never glued.", lambda s: s, lambda c, f: Markup(""))
+    assert rendered.heading == heading
+    assert "Body text, never glued." in rendered.html
+
+
+def test_a_title_keeps_its_last_short_word():
+    assert text.render_inline("Talking about drug use without stigma", lambda c, f: Markup("")) == \
+        "Talking about drug use without\u00a0stigma"

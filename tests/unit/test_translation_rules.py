@@ -51,6 +51,8 @@ def listed_digits(problems: list[str]) -> list[str]:
     ("%(count)s doses, 100%% sure", "%(count)s dosis, 100%% seguro"),
     ("About half of people", "Cerca del 50% de las personas"),
     ("**Do not** use alone.", "**No** lo uses a solas."),
+    ("**Warning:** stay.", "**注意**：そばにいてください。"),
+    ("**Warning:** stay.", "**Aviso:** quédate."),
 ])
 def test_sound_entries_pass(english, translation):
     assert tr.entry_problems(english, translation) == []
@@ -150,6 +152,9 @@ def test_arabic_zero_width_non_joiner_passes_only_with_the_arabic_joiners():
      "images are not allowed in content (found 'https://example.org/logo.png')"),
     ("See [the guide](http://example.org).", "Mira [la guía](http://example.org).",
      "link 'http://example.org' is not an https:// address"),
+    # bold marks that would print as stars (closing ** after CJK punctuation)
+    ("**Warning:** stay.", "**注意：**そばにいてください。", "** would print as written, not as bold"),
+    ("**Warning:** stay.", "**Aviso:**quédate.", "** would print as written, not as bold"),
     (CALL, "Llama al {line.phone} {{ config }}.", "template syntax ({{ }}, {% %} or {# #})"),
     (CALL, "Llama al {line.phone} {% if x %}.", "template syntax"),
     (CALL, "Llama al {line.phone} {# nota #}.", "template syntax"),
