@@ -4,13 +4,16 @@ Before a PDF replaces the previous one, its text is extracted page by page
 (pdfium, the way a reader's viewer sees it) and every phone number, short
 code and web address in it must belong to a registry entry that the
 material prints. Every QR code's target must also be printed as plain text
-on its page, for people without a phone that scans. Anything else fails
-that output and its previous PDF is kept. This also catches a number typed
+on its page, for people without a phone that scans, and every link must
+go to one of those numbers or to a registry address: a link is a number
+too, only one nobody reads. Anything else fails that output and its
+previous PDF is kept. This also catches a number typed
 into a template or a stylesheet's `content:`, which no translation rule sees.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 from . import printed
@@ -63,11 +66,33 @@ def page_texts(data: bytes) -> list[str]:
         document.close()
 
 
-def audit_pdf(data: bytes, allowed: Allowed, qr: list[QRTarget]) -> dict[str, list[str]]:
+def link_targets(data: bytes) -> list[tuple[int, str]]:
+    """(1-based page, URI) of every link annotation."""
+    from pypdf import PdfReader
+    found = []
+    for number, page in enumerate(PdfReader(io.BytesIO(data)).pages, start=1):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") == "/Link":
+                action = annotation.get("/A")
+                action = action.get_object() if action is not None else {}
+                found.append((number, str(action.get("/URI", "")) or "(a link without an address)"))
+    return found
+
+
+def audit_pdf(data: bytes, allowed: Allowed, qr: list[QRTarget],
+              links_allowed: bool = True) -> dict[str, list[str]]:
     """What the PDF prints, {"phones": [...], "links": [...]}; a RenderError
-    naming the page and the text if anything is not the registry's."""
+    naming the page and the text if anything is not the registry's (or if
+    there is any link where `links_allowed` is false: PDF/X)."""
     texts = page_texts(data)
     problems = []
+    for number, uri in link_targets(data):
+        if not links_allowed:
+            problems.append(f"page {number}: a link ({uri}) in a file that may have none")
+        elif not _registry_link(uri, allowed):
+            problems.append(f"page {number}: the link '{uri}' does not go to a number or address "
+                            "of the registry for this material")
     phones: set[str] = set()
     links: set[str] = set()
     found_on: list[tuple[set[str], set[str]]] = []
@@ -101,3 +126,10 @@ def audit_pdf(data: bytes, allowed: Allowed, qr: list[QRTarget]) -> dict[str, li
                                "through {contact.field} placeholders; look for one typed into "
                                "a translation, a template or a stylesheet")
     return {"phones": sorted(phones), "links": sorted(links)}
+
+
+def _registry_link(uri: str, allowed: Allowed) -> bool:
+    scheme, _, rest = uri.partition(":")
+    if scheme in ("tel", "sms"):
+        return rest in allowed.phones
+    return scheme == "https" and uri in allowed.links.values()

@@ -109,6 +109,12 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
     view.draft = translate.draft
     view.fold_marks = options.fold_marks
     view.final = options.final
+    if variant.color_profiles and view.color_profile is None:
+        # PDF/X without an output intent is a file no preflight accepts.
+        raise RenderError("no CMYK profile for the print-shop file: " + " or ".join(variant.color_profiles)
+                          + " must exist", project.root / variant.color_profiles[-1],
+                          hint="restore styles/profiles/ from the repository, or save the print "
+                               "shop's profile as styles/print-shop.icc")
 
     def make_html(scale: float) -> str:
         view.fit_scale = scale
@@ -184,7 +190,8 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
     try:
         printed = audit.audit_pdf(
             data, audit.allowed_for([project.contacts[c] for c in material.contact_ids()]),
-            [audit.QRTarget(page or 0, code.target) for code, page in zip(codes, pages, strict=True)])
+            [audit.QRTarget(page or 0, code.target) for code, page in zip(codes, pages, strict=True)],
+            links_allowed=variant.accessible)
     except RenderError as exc:
         exc.path = options.out / rel
         raise
@@ -301,7 +308,7 @@ def document_entry(rel: str, material: Material, lang: Language, variant: Varian
         fit_scale=scale, qr=qr, printed=printed, unverified=[c.id for c in view.unverified],
         draft=view.draft, fallback=list(translate.missing), stale=list(translate.stale),
         final=options.final, sha256=hashlib.sha256(data).hexdigest(), builder=__version__, key=key)
-    if view.color_profile is not None or variant.color_profile is not None:
-        entry["output_intent"] = view.color_profile      # None: no CMYK profile given
+    if variant.color_profiles:
+        entry["output_intent"] = view.color_profile
     entry.update(variant.manifest_fields(page_size_pt, options))  # type: ignore[typeddict-item]
     return entry

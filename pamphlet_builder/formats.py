@@ -37,7 +37,6 @@ class Format:
     pages_note: str = ""        # ... when it has more, if that differs
     text_property: str = ""     # the theme's body-text size for this format
     floor_pt: float = 9.0       # body text never shrinks below this to fit
-    pdf_variant: str | None = None   # WeasyPrint's pdf_variant for the office print
 
     def print_note_for(self, pages: int) -> str:
         """How to print a document of this format with this many pages."""
@@ -73,7 +72,6 @@ FORMATS: dict[str, Format] = {
         one_page_note="Plain paper, one side; scale 100%.",
         pages_note="Plain paper, double-sided, flip on long edge; scale 100%.",
         text_property="--handout-text", floor_pt=9.0,
-        pdf_variant="pdf/ua-1",     # tagged: screen readers read the handout
     ),
     "trifold": Format(
         name="trifold",

@@ -7,6 +7,7 @@ other address, local or remote, stops the render with an error naming it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import mimetypes
@@ -25,6 +26,7 @@ from weasyprint.css.tokens import get_single_keyword
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import ContentError, RenderError
+from . import prepress, tagging           # tagging patches WeasyPrint's PDF tags (PDF/UA-1)
 from .fonts import compact_cff_fonts
 from .formats import Format
 
@@ -349,41 +351,47 @@ def small_type(document: weasyprint.Document, reader_pt: float, marks_pt: float)
 
 
 def covered_text(document: weasyprint.Document) -> list[str]:
-    """Text a proof strip (its whole band) or the footer lies over: strips
-    are placed absolutely, and two stacked strips are taller than one."""
+    """Text a proof strip (its whole band) or the footer lies over, and a
+    footer a strip lies over: strips are placed absolutely, and two stacked
+    strips are taller than one."""
     found: list[str] = []
     for number, page in enumerate(document.pages, start=1):
-        bands = [(b.border_box_x(), b.border_box_y(), b.border_width(), b.border_height())
-                 for b in _descendants(page._page_box) if _has_class(b, "proof-mark")
-                 and hasattr(b, "border_box_x")]
-        boxes = list(_text_boxes(page._page_box))
-        bands += [(b.position_x, b.position_y, b.width, b.height) for b, _, _, mark in boxes
-                  if mark and b.text.strip() and not any(_inside(b, band) for band in bands)]
-        for box, _, _, mark in boxes:
+        bands = [_rect_of(b, border=True) for b in _descendants(page._page_box)
+                 if _has_class(b, "proof-mark") and hasattr(b, "border_box_x")]
+        footer = [t for b in _descendants(page._page_box) if _has_class(b, "footer")
+                  for t, _, _, _ in _text_boxes(b) if t.text.strip()]
+        footer_ids = {id(t) for t in footer}
+        for box, _, _, mark in _text_boxes(page._page_box):
             text = " ".join(box.text.split())
-            if mark or not text or box.style["visibility"] != "visible":
+            if (mark and id(box) not in footer_ids) or not text or box.style["visibility"] != "visible":
                 continue
-            if any(_overlap((box.position_x, box.position_y, box.width, box.height), band)
-                   for band in bands):
-                found.append(f"page {number}: a proof strip or the footer covers '{text[:40]}'")
+            over = bands if mark else bands + [_rect_of(f) for f in footer]
+            if any(_overlap(_rect_of(box), band) for band in over):
+                what = "the footer" if mark else "text"
+                found.append(f"page {number}: a proof strip or the footer covers {what} '{text[:40]}'")
     return found
 
 
-# Line boxes are taller than their letters: a strip may touch a line's
-# leading; 2 px (1.5 pt) into it, it covers accents (Vietnamese tone marks).
-COVER_SLACK_PX = 2.0
+# Where a line's letters are, around its baseline, in ems: accents above
+# capitals (Vietnamese tone marks) and descenders (Arabic) included; the
+# rest of a line box is leading, which a strip may touch.
+INK_ABOVE_EM, INK_BELOW_EM = 0.95, 0.3
+COVER_SLACK_PX = 0.5
+
+
+def _rect_of(box, border: bool = False) -> tuple[float, float, float, float]:
+    if border:
+        return box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
+    size = box.style["font_size"]
+    baseline = box.position_y + box.baseline
+    return (box.position_x, baseline - INK_ABOVE_EM * size, box.width,
+            (INK_ABOVE_EM + INK_BELOW_EM) * size)
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...], slack: float = COVER_SLACK_PX) -> bool:
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     return ax + slack < bx + bw and bx + slack < ax + aw and ay + slack < by + bh and by + slack < ay + ah
-
-
-def _inside(box, band: tuple[float, ...]) -> bool:
-    bx, by, bw, bh = band
-    return bx <= box.position_x + 0.5 and by <= box.position_y + 0.5 and \
-        box.position_y + box.height <= by + bh + 0.5
 
 
 def qr_widths(document: weasyprint.Document) -> dict[str, float]:
@@ -533,13 +541,16 @@ def scales_below(scale: float, min_scale: float) -> list[float]:
     return steps
 
 
-def to_pdf(document: weasyprint.Document, **options) -> RenderedPDF:
-    """The PDF bytes and what the manifest needs to know about them."""
+def to_pdf(document: weasyprint.Document, small_text_black: bool = False, **options) -> RenderedPDF:
+    """The PDF bytes and what the manifest needs to know about them; with
+    `small_text_black` (print-shop files) type under 12 pt in 100% K."""
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for name in page.anchors:
             anchors.setdefault(name, number)
-    data = compact_cff_fonts(document.write_pdf(**options))
+    tagging.mark_document(document)
+    with prepress.small_text_in_black() if small_text_black else contextlib.nullcontext():
+        data = compact_cff_fonts(document.write_pdf(**options))
     first = document.pages[0]
     return RenderedPDF(data=data, pages=len(document.pages),
                        page_size_pt=(round(first.width * 0.75, 3), round(first.height * 0.75, 3)),

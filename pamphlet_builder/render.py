@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from . import text
 from .contacts import Contact
-from .content import Language, Material, Project
+from .content import SOURCE_LANG, Language, Material, Project
 from .errors import ContentError
 from .qr import QRCode, make_qr
 from .translations import CONTACTS, UI, Translator
@@ -44,10 +44,12 @@ class ContactView:
     phone: str | None
     tel: str | None
     text: str | None
+    sms: str | None
     url: str | None
     url_display: str | None
     verified: bool
     confirmed: str             # the month it was confirmed, in the reader's language; "—" if not
+    name_lang: str | None = None   # "en" where the name stays English in another language
 
 
 @dataclass
@@ -79,7 +81,8 @@ class DocumentView:
     variant: str = "standard"
     modified_iso: str = ""             # SOURCE_DATE_EPOCH if set, else the revision date
     fold_marks: bool = False
-    color_profile: str | None = None   # the print shop's CMYK profile (styles/print-shop.icc)
+    color_profile: str | None = None   # the CMYK output intent (print-shop files)
+    links: bool = True                 # numbers and addresses as tel:, sms: and https: links
     unverified: list[ContactView] = field(default_factory=list)
     draft: bool = False
     final: bool = False                # a --final print: carries its content review date
@@ -108,12 +111,16 @@ def contact_view(contact: Contact, translate: Translator, locale: Locale | str =
         value = getattr(contact, fld)
         return translate(CONTACTS, f"{contact.id}.{fld}", value) if value else None
 
+    name = tr("name") or contact.name
+    reader = getattr(locale, "language", str(locale).split("_")[0])
     return ContactView(
-        id=contact.id, name=tr("name") or contact.name, does=tr("does") or contact.does,
+        id=contact.id, name=name, does=tr("does") or contact.does,
+        name_lang="en" if name == contact.name and reader != "en" else None,
         hours=tr("hours"), where=tr("where"),
         phone=contact.phone.display if contact.phone else None,
         tel=contact.phone.tel_uri if contact.phone else None,
         text=contact.text.display if contact.text else None,
+        sms=contact.text.tel_uri.replace("tel:", "sms:", 1) if contact.text else None,
         url=contact.url, url_display=contact.url_display, verified=contact.verified is not None,
         confirmed=confirmed_month(contact, locale))
 
@@ -125,8 +132,9 @@ def confirmed_month(contact: Contact, locale: Locale | str) -> str:
     return format_skeleton("yMMMM", when, locale=locale) if when else "\u2014"
 
 
-def _filler(views: dict[str, ContactView]):
-    """Fills `{id.field}` placeholders; numbers and addresses stay left-to-right."""
+def _filler(views: dict[str, ContactView], links: bool):
+    """Fills `{id.field}` placeholders; numbers and addresses stay left-to-right,
+    and with `links` they are links a phone can follow."""
     def fill(cid: str, fld: str) -> Markup:
         view = views.get(cid)
         if view is None or fld not in text.PLACEHOLDER_FIELDS or getattr(view, fld, None) is None:
@@ -136,11 +144,21 @@ def _filler(views: dict[str, ContactView]):
         mark = "" if view.verified else " unverified"
         if fld in ("phone", "text", "url"):
             value = {"phone": view.phone, "text": view.text, "url": view.url_display}[fld]
-            return Markup('<bdi dir="ltr" class="{}{}">{}</bdi>').format(fld, mark, value)
+            number = Markup('<bdi dir="ltr" class="{}{}">{}</bdi>').format(fld, mark, value)
+            href = {"phone": view.tel, "text": view.sms, "url": view.url}[fld] if links else None
+            return Markup('<a href="{}">{}</a>').format(href, number) if href else number
         if fld == "confirmed":
             return Markup('<span class="confirmed{}">{}</span>').format(mark, view.confirmed)
         return escape(getattr(view, fld))
     return fill
+
+
+def english_names(project: Project) -> list[str]:
+    """The registry's names as written in English ("Hepatitis Education
+    Project (HEP)" also without its "(HEP)"): where a translation keeps one,
+    it is marked as English."""
+    names = {c.name for c in project.contacts.values()}
+    return sorted(names | {re.sub(r"\s*\([^)]*\)$", "", n) for n in names} - {""})
 
 
 def document_view(project: Project, material: Material, lang: Language,
@@ -149,14 +167,15 @@ def document_view(project: Project, material: Material, lang: Language,
     assert material.format is not None and material.revision is not None
     views = {cid: contact_view(project.contacts[cid], translate, lang.locale)
              for cid in material.contact_ids()}
-    fill = _filler(views)
+    fill = _filler(views, variant.accessible)
+    english = english_names(project) if lang.code != SOURCE_LANG else []
     domain = material.id
     parts = {}
     for part in material.parts.values():
         def translated(unit: str, name: str = part.name) -> str:
             return translate(domain, name, unit)
 
-        rendered = text.render_markdown(part.source, translated, fill)
+        rendered = text.render_markdown(part.source, translated, fill, english)
         parts[part.name] = PartView(
             name=part.name, html=rendered.html, heading=rendered.heading, body=rendered.body,
             qr=[make_qr(project.contacts[q.contact], q, variant.qr_fill)
@@ -166,15 +185,15 @@ def document_view(project: Project, material: Material, lang: Language,
     width, height = material.format.page_size_pt(variant.paper or paper)
     view = DocumentView(
         material_id=material.id, format=material.format.name, lang=lang,
-        title=text.render_inline(title_src, fill), title_plain=text.plain(title_src),
+        title=text.render_inline(title_src, fill, english), title_plain=text.plain(title_src),
         revision=format_date(material.revision, "long", locale=lang.locale),
         revision_iso=material.revision.isoformat(),
         page_size=f"{width:.3f}pt {height:.3f}pt", paper=paper, parts=parts, contacts=views,
         unverified=[v for v in views.values() if not v.verified],
         variant=variant.name, modified_iso=modified_time(material.revision),
         content_review=material.content_review.date if material.content_review else None,
-        color_profile=(variant.color_profile if variant.color_profile
-                       and (project.root / variant.color_profile).is_file() else None),
+        color_profile=next((p for p in variant.color_profiles if (project.root / p).is_file()), None),
+        links=variant.accessible,
         stylesheets=["styles/theme.css", "styles/common.css", f"styles/{material.format.name}.css"]
         + ([f"styles/{variant.stylesheet}"] if variant.stylesheet else []))
     return view

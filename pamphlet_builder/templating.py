@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 
 class ProjectLoader(jinja2.FileSystemLoader):
@@ -39,6 +40,7 @@ def make_environment(root: Path, documents: bool = True) -> jinja2.Environment:
         finalize=_never_none)
     env.policies["ext.i18n.trimmed"] = True
     env.filters["textdir"] = text_direction
+    env.filters["titled"] = titled
     return env
 
 
@@ -49,6 +51,13 @@ def _never_none(value):
         raise jinja2.UndefinedError("the template prints a value that is not set (None); "
                                     "guard it with {% if ... %}")
     return value
+
+
+def titled(svg: Markup, title: str) -> Markup:
+    """An inline SVG with a <title>: a tagged PDF's figure takes it as its
+    alternative text (WeasyPrint reads the title of an inline SVG)."""
+    head, close, rest = str(svg).partition(">")
+    return Markup(head + close) + Markup("<title>{}</title>").format(title) + Markup(rest)
 
 
 def text_direction(value: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -96,8 +96,9 @@ class RenderedText:
 
 
 def render_markdown(text: str, translate: Callable[[str], str],
-                    fill: Callable[[str, str], Markup]) -> RenderedText:
-    """HTML for a text: each unit passed through `translate`, placeholders filled.
+                    fill: Callable[[str, str], Markup], english: Sequence[str] = ()) -> RenderedText:
+    """HTML for a text: each unit passed through `translate`, placeholders filled,
+    each of the `english` phrases (names left in English) marked lang="en".
 
     Raw HTML is escaped by the renderer (html=False); placeholders are
     replaced after rendering by already-escaped markup from `fill`.
@@ -109,7 +110,7 @@ def render_markdown(text: str, translate: Callable[[str], str],
             token.children = _renderer.parseInline(token.content)[0].children
             if before is not None and before.type == "heading_open":
                 _keep_last_words(token.children or [])
-    marks = _mark_placeholders(tokens)
+    marks = _mark_placeholders(tokens, english)
 
     def filled(out: str) -> Markup:
         return _fill_marks(out, marks, fill)
@@ -125,11 +126,11 @@ def render_markdown(text: str, translate: Callable[[str], str],
     return RenderedText(html(tokens), heading, html(rest))
 
 
-def render_inline(text: str, fill: Callable[[str, str], Markup]) -> Markup:
+def render_inline(text: str, fill: Callable[[str, str], Markup], english: Sequence[str] = ()) -> Markup:
     """HTML for one line of inline Markdown (titles), placeholders filled."""
     tokens = _renderer.parseInline(text)
     _keep_last_words(tokens[0].children or [])
-    marks = _mark_placeholders(tokens)
+    marks = _mark_placeholders(tokens, english)
     html = _renderer.renderer.render(tokens, _renderer.options, {})
     return _fill_marks(html, marks, fill)
 
@@ -158,17 +159,29 @@ def _keep_last_words(children: list[Token]) -> None:
 _MARK = re.compile("\x00([0-9]+)\x00")
 
 
-def _mark_placeholders(tokens: list[Token]) -> list[tuple[str, str]]:
+ENGLISH = "\x01en"     # a mark's "contact" for an English phrase, not a placeholder
+
+
+def _mark_placeholders(tokens: list[Token], english: Sequence[str] = ()) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
+    # (a heading may have glued the last two words with a no-break space)
+    phrases = re.compile("|".join(r"(?<!\w)" + re.escape(p).replace(r"\ ", "[ \u00a0]") + r"(?!\w)"
+                                  for p in sorted(english, key=len, reverse=True))) if english else None
 
     def mark(match: re.Match) -> str:
         found.append((match.group(1), match.group(2)))
+        return f"\x00{len(found) - 1}\x00"
+
+    def mark_english(match: re.Match) -> str:
+        found.append((ENGLISH, match.group(0)))
         return f"\x00{len(found) - 1}\x00"
 
     def visit(items: list[Token]) -> None:
         for token in items:
             if token.type in ("text", "code_inline", "fence", "code_block"):
                 token.content = PLACEHOLDER_RE.sub(mark, token.content)
+                if phrases is not None and token.type == "text":
+                    token.content = phrases.sub(mark_english, token.content)
             visit(token.children or [])
 
     visit(tokens)
@@ -176,7 +189,11 @@ def _mark_placeholders(tokens: list[Token]) -> list[tuple[str, str]]:
 
 
 def _fill_marks(html: str, marks: list[tuple[str, str]], fill: Callable[[str, str], Markup]) -> Markup:
-    return Markup(_MARK.sub(lambda m: str(fill(*marks[int(m.group(1))])), html))
+    def filled(cid: str, value: str) -> Markup:
+        if cid == ENGLISH:      # a screen reader reads it in an English voice
+            return Markup('<span lang="en">{}</span>').format(value)
+        return fill(cid, value)
+    return Markup(_MARK.sub(lambda m: str(filled(*marks[int(m.group(1))])), html))
 
 
 def visible(text: str) -> str:

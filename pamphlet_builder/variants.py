@@ -39,7 +39,12 @@ class Variant:
     primary: bool = False             # the office print: thumbnails, catalog, preview HTML
     opt_in: bool = False              # only for materials that ask for it (flyer: true)
     qr_fill: str = "#000000"          # RGB black on office printers
-    color_profile: str | None = None  # CMYK output intent, when the project has the file
+    # CMYK output intent: the first of these the project has (none: RGB)
+    color_profiles: tuple[str, ...] = ()
+    # The edition read on screen: tagged PDF/UA-1, numbers and addresses as
+    # links. Not for imposed sheets (their pages are others' pages, redrawn)
+    # nor for PDF/X (which forbids link actions).
+    accessible: bool = True
 
     def applies_to(self, material: Material) -> bool:
         fmt = material.format
@@ -54,8 +59,8 @@ class Variant:
         return self.floor_pt if self.floor_pt is not None else fmt.floor_pt
 
     def pdf_options(self, fmt: Format, options: BuildOptions) -> dict:
-        """WeasyPrint's write_pdf options: tagged PDF/UA where the format asks."""
-        return {"pdf_variant": fmt.pdf_variant} if fmt.pdf_variant else {}
+        """WeasyPrint's write_pdf options: tagged PDF/UA-1 for the accessible edition."""
+        return {"pdf_variant": "pdf/ua-1"} if self.accessible else {}
 
     def finish(self, data: bytes) -> bytes:
         """The PDF as written to the output folder."""
@@ -83,7 +88,7 @@ class ShopFile(Variant):
     in registration black, PDF/X, CMYK ink for QR codes."""
 
     def pdf_options(self, fmt, options) -> dict:
-        return {"pdf_variant": f"pdf/{options.pdfx}"}
+        return {"pdf_variant": f"pdf/{options.pdfx}", "small_text_black": True}
 
     def finish(self, data: bytes) -> bytes:
         return impose.add_slug_and_marks(data)
@@ -102,9 +107,13 @@ LARGE_PRINT = Variant("large-print", ".large-print", ("handout",), "variant-larg
                       max_pages=8, shrink=False, floor_pt=18.0,
                       description="18 pt body text or more, for readers with low vision")
 FLYER = Flyer("flyer", ".flyer", ("handout",), "variant-flyer.css", paper="half-letter", opt_in=True,
+              accessible=False,
               description="half-letter pages, printed 2-up on Letter and cut in half")
-SHOP_FILE = ShopFile("shop", ".shop", ALL_FORMATS, "target-shop.css",
-                     qr_fill="device-cmyk(0 0 0 1)", color_profile="styles/print-shop.icc",
+# The print shop's own profile when it sent one, else GRACoL 2006 coated
+# (styles/profiles/README.md says where it comes from).
+SHOP_PROFILES = ("styles/print-shop.icc", "styles/profiles/GRACoL2006_Coated_TR006.icc")
+SHOP_FILE = ShopFile("shop", ".shop", ALL_FORMATS, "target-shop.css", accessible=False,
+                     qr_fill="device-cmyk(0 0 0 1)", color_profiles=SHOP_PROFILES,
                      description="print shop: 0.125 in bleed, crop marks, PDF/X-4, CMYK")
 
 OFFICE_VARIANTS: dict[str, Variant] = {v.name: v for v in (STANDARD, PHOTOCOPY, LARGE_PRINT, FLYER)}
