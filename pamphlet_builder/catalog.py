@@ -22,7 +22,7 @@ from .content import Project
 from .fingerprints import digest, environment_digest, tree_digest
 from .formats import FORMATS
 from .impose import PRESETS
-from .model import DocumentEntry, Manifest, OutputEntry, SheetEntry, documents, sheets
+from .model import DocumentEntry, Manifest, OutputEntry, SheetEntry, WebEntry, documents, sheets, web_pages
 from .outputs import output_file, write_output
 from .templating import make_environment
 from .variants import BY_NAME, Variant
@@ -64,13 +64,14 @@ def write_catalog(project: Project, out: Path, manifest: Manifest) -> Path:
     """index.html, unless the one there already shows this manifest (its key
     is written in the page itself); returns its path."""
     docs, made_sheets = documents(manifest["outputs"]), sheets(manifest["outputs"])
+    pages = {(e["material"], e["lang"]): e for e in web_pages(manifest["outputs"])}
     path = output_file(out, INDEX)
     key = manifest["catalog"]["key"]       # thumbnails and key: recorded by manifest_fields
     if _key_of(path) == key:
         return path
     env = make_environment(project.root, documents=False)
     html = env.get_template("catalog.html").render(
-        items=catalog_items(project, docs, made_sheets),
+        items=catalog_items(project, docs, made_sheets, pages),
         languages=[project.languages[c] for c in sorted({e["lang"] for e in docs},
                                                         key=list(project.languages).index)],
         materials=[project.materials[m] for m in sorted({e["material"] for e in docs})
@@ -117,8 +118,8 @@ def thumbnails(out: Path, entry: DocumentEntry) -> list[str]:
     return names
 
 
-def catalog_items(project: Project, docs: list[DocumentEntry], made_sheets: list[SheetEntry]
-                  ) -> list[dict]:
+def catalog_items(project: Project, docs: list[DocumentEntry], made_sheets: list[SheetEntry],
+                  pages: dict[tuple[str, str], WebEntry] | None = None) -> list[dict]:
     """One item per material and language: the office print with its variants,
     sheets, status and print instructions."""
     variants: defaultdict[tuple[str, str], list[tuple[Variant, DocumentEntry]]] = defaultdict(list)
@@ -148,6 +149,7 @@ def catalog_items(project: Project, docs: list[DocumentEntry], made_sheets: list
             if entry["material"] in project.materials else [],
             "variants": variants[key],
             "sheets": [(PRESETS[s["preset"]], s) for s in card_sheets[key]],
+            "web": (pages or {}).get(key),
             "id": hashlib.sha1(json.dumps(key).encode()).hexdigest()[:10],
         })
     return items

@@ -120,6 +120,8 @@ def parser() -> argparse.ArgumentParser:
                    help="build only this variant (repeatable; default: all that apply)")
     b.add_argument("--no-sheets", action="store_false", dest="sheets",
                    help="skip the 10-up card sheets")
+    b.add_argument("--no-web", action="store_false", dest="web",
+                   help="skip the web edition (output/<lang>/<material>.html)")
     b.add_argument("--no-catalog", action="store_false", dest="catalog",
                    help="skip output/index.html and its thumbnails (only the PDFs)")
     b.add_argument("--printer", default="default",
@@ -212,7 +214,7 @@ def cmd_build(args) -> int:
     options = BuildOptions(out=output_folder(args.out or project.root / "output"),
                            materials=args.material, langs=args.lang, final=args.final,
                            paper=args.paper, allow_fallback=args.allow_fallback,
-                           target=args.target, variants=args.variants, sheets=args.sheets,
+                           target=args.target, variants=args.variants, sheets=args.sheets, web=args.web,
                            printer=args.printer, fold_marks=args.fold_marks, jobs=args.jobs,
                            pdfx=args.pdfx, force=args.force, catalog=args.catalog,
                            max_age_months=args.max_age)

@@ -18,7 +18,7 @@ from typing import Callable, cast
 import jinja2
 from babel.messages.catalog import Catalog
 
-from . import __version__, audit, fonts, paths, policy
+from . import __version__, audit, fonts, paths, policy, web
 from .catalog import thumbnails
 from .content import SOURCE_LANG, Language, Material, Project
 from .errors import BuildError, RenderError, as_build_error
@@ -29,7 +29,7 @@ from .outputs import is_up_to_date, write_output
 from .qr import MIN_SYMBOL_IN, QRCode, symbol_width
 from .render import DocumentView, document_view, render_html
 from .translations import Translator, catalog_path
-from .variants import TARGETS, Variant
+from .variants import STANDARD, TARGETS, Variant
 
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,14 @@ def variants_for(material: Material, options: BuildOptions) -> list[Variant]:
     return TARGETS[options.target].variants_for(material, options.variants)
 
 
+def output_paths(material: Material, lang: str, options: BuildOptions) -> list[str]:
+    """Every file one job writes: a PDF per variant, and with the office
+    print its web page."""
+    variants = variants_for(material, options)
+    return [paths.document(material.id, lang, v) for v in variants] + (
+        [paths.web_page(material.id, lang)] if STANDARD in variants and options.web else [])
+
+
 def build_material(loaded: Loaded, material: Material, lang: Language, options: BuildOptions,
                    previous: dict[str, OutputEntry], progress: Callable[[str], None] = lambda _: None,
                    plan_only: bool = False,
@@ -70,8 +78,8 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
         error.path = error.path or material.folder
         # Every output of the job fails: those planned and those built before
         # (a material whose metadata is broken has no variants to plan).
-        rels = [paths.document(material.id, lang.code, v) for v in variants]
-        rels += [p for p, e in previous.items() if e.get("kind") == "document" and p not in rels]
+        rels = output_paths(material, lang.code, options)
+        rels += [p for p, e in previous.items() if e.get("kind") in ("document", "web") and p not in rels]
         return [Result(material.id, lang.code, rel, error) for rel in rels]
     results = []
     guess: float | None = None          # the office print's type size: where its copies start
@@ -93,7 +101,25 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
             result.error.path = result.error.path or material.folder
         results.append(result)
         after_each()
+    if STANDARD in variants and options.web:      # the office print's web page
+        results.append(_web_result(loaded, material, lang, translate, options, previous, plan_only))
     return results
+
+
+def _web_result(loaded: Loaded, material: Material, lang: Language, translate: Translator,
+                options: BuildOptions, previous: dict[str, OutputEntry], plan_only: bool) -> Result:
+    rel = paths.web_page(material.id, lang.code)
+    result = Result(material.id, lang.code, rel)
+    try:
+        result.entry = web.web_page(loaded, material, lang, translate, options, previous.get(rel),
+                                    plan_only)
+        result.reused = result.entry is previous.get(rel)
+    except web.PageChanged:
+        raise NeedsRendering(rel) from None
+    except Exception as exc:        # the job boundary, per output
+        result.error = as_build_error(exc, f"building {rel}")
+        result.error.path = result.error.path or material.folder
+    return result
 
 
 def render_variant(loaded: Loaded, material: Material, lang: Language, variant: Variant,

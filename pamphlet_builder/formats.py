@@ -37,6 +37,7 @@ class Format:
     pages_note: str = ""        # ... when it has more, if that differs
     text_property: str = ""     # the theme's body-text size for this format
     floor_pt: float = 9.0       # body text never shrinks below this to fit
+    reading_order: tuple[str, ...] | None = None   # parts as read aloud or on the web; None: as written
 
     def print_note_for(self, pages: int) -> str:
         """How to print a document of this format with this many pages."""
@@ -82,5 +83,6 @@ FORMATS: dict[str, Format] = {
                     "Fold the narrow inside panel in first, then the cover over it "
                     "(right-to-left languages are mirrored: the cover is on the left)."),
         text_property="--trifold-text", floor_pt=9.0,
+        reading_order=("cover", "flap", "inside-left", "inside-middle", "inside-right", "back"),
     ),
 }

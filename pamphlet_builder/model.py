@@ -25,6 +25,7 @@ class BuildOptions:
     target: str = "office"            # office | shop (variants.TARGETS)
     variants: list[str] = field(default_factory=list)    # empty = every one that applies
     sheets: bool = True               # card sheets (office target)
+    web: bool = True                  # the web edition (office target)
     printer: str = "default"          # calibration offsets for card sheets
     fold_marks: bool = False          # tri-fold fold marks in the margin
     jobs: int = 0                     # worker processes; 0 = one per core
@@ -37,7 +38,7 @@ class BuildOptions:
 
 
 # Options that never change what a file contains: left out of fingerprints.
-OPTIONS_NOT_IN_OUTPUT = ("out", "materials", "langs", "jobs", "catalog", "force", "sheets",
+OPTIONS_NOT_IN_OUTPUT = ("out", "materials", "langs", "jobs", "catalog", "force", "sheets", "web",
                          "printer", "variants", "job_timeout")
 
 
@@ -55,7 +56,7 @@ class OutputEntry(TypedDict, total=False):
     path, kind, material, lang, pages and sha256."""
 
     path: str                    # relative to the output folder
-    kind: str                    # "document" | "sheet"
+    kind: str                    # "document" | "sheet" | "web"
     material: str
     lang: str                    # "" for the alignment sheet, "mixed" for a mixed sheet
     pages: int
@@ -90,6 +91,12 @@ class DocumentEntry(OutputEntry, total=False):
     imposed: str                 # flyer
 
 
+class WebEntry(OutputEntry, total=False):
+    title: str
+    draft: bool
+    unverified: list[str]
+
+
 class SheetEntry(OutputEntry, total=False):
     preset: str
     sources: list[str]           # the card PDFs on it
@@ -112,6 +119,10 @@ class Manifest(TypedDict, total=False):
 
 def documents(entries: list[OutputEntry]) -> list[DocumentEntry]:
     return [cast(DocumentEntry, e) for e in entries if e.get("kind") == "document"]
+
+
+def web_pages(entries: list[OutputEntry]) -> list[WebEntry]:
+    return [cast(WebEntry, e) for e in entries if e.get("kind") == "web"]
 
 
 def sheets(entries: list[OutputEntry]) -> list[SheetEntry]:

@@ -87,7 +87,7 @@ def read_manifest(out: Path) -> dict[str, OutputEntry] | None:
 
 def _sound_entry(entry: object) -> bool:
     return (isinstance(entry, dict) and isinstance(entry.get("path"), str)
-            and isinstance(entry.get("sha256"), str) and entry.get("kind") in ("document", "sheet")
+            and isinstance(entry.get("sha256"), str) and entry.get("kind") in ("document", "sheet", "web")
             and isinstance(entry.get("pages"), int) and isinstance(entry.get("material"), str)
             and isinstance(entry.get("lang"), str))
 

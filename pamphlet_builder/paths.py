@@ -2,7 +2,8 @@
 output folder; outputs.output_file refuses one that would land outside it.
 
     LANG/MATERIAL[.VARIANT].pdf            documents (variants.Variant.suffix)
-    LANG/MATERIAL.html                     the office print's HTML (preview)
+    LANG/MATERIAL.html                     the web edition (web.py)
+    LANG/MATERIAL.print.html               the office print's HTML (the preview's own folder)
     LANG/MATERIAL-PAGE.png                 the preview's page pictures (its own folder)
     LANG/sheets/MATERIAL.PRESET.pdf        a card's sheets
     sheets/NAME.PRESET.pdf                 mixed sheets (pamphlets/sheets.yaml)
@@ -33,6 +34,10 @@ def document(material_id: str, lang: str, variant: Variant) -> str:
 
 
 def document_html(material_id: str, lang: str) -> str:
+    return f"{lang}/{material_id}.print.html"
+
+
+def web_page(material_id: str, lang: str) -> str:
     return f"{lang}/{material_id}.html"
 
 

@@ -65,6 +65,7 @@ def still_made(project: Project) -> Callable[[str], bool]:
     langs = translated_languages(project)
     documents = {paths.document(m.id, code, v) for m in project.materials.values() for code in langs
                  for v in BY_NAME.values() if m.format is None or v.applies_to(m)}
+    documents |= {paths.web_page(m.id, code) for m in project.materials.values() for code in langs}
     sheets, mixes_known = sheet_paths(project, langs)
     return lambda path: path in documents or path in sheets or (
         not mixes_known and path.startswith(paths.MIXED_SHEETS))

@@ -89,6 +89,8 @@ class DocumentView:
     content_review: str | None = None  # date of the clinician's review of this English
     draft_notice: str = DRAFT_NOTICE
     stylesheets: list[str] = field(default_factory=list)
+    inline_css: Markup = Markup("")    # the web edition's stylesheet, in the page
+    reading_order: list[str] = field(default_factory=list)   # part names, as read
 
     @property
     def proof(self) -> bool:
@@ -191,6 +193,7 @@ def document_view(project: Project, material: Material, lang: Language,
         page_size=f"{width:.3f}pt {height:.3f}pt", paper=paper, parts=parts, contacts=views,
         unverified=[v for v in views.values() if not v.verified],
         variant=variant.name, modified_iso=modified_time(material.revision),
+        reading_order=list(material.format.reading_order or parts),
         content_review=material.content_review.date if material.content_review else None,
         color_profile=next((p for p in variant.color_profiles if (project.root / p).is_file()), None),
         links=variant.accessible,

@@ -26,7 +26,7 @@ from typing import Callable
 
 from . import paths
 from .content import Material, Project, load_project
-from .documents import Loaded, NeedsRendering, build_material, variants_for
+from .documents import Loaded, NeedsRendering, build_material, output_paths
 from .errors import BuildError, RenderError, as_build_error
 from .fingerprints import InputFingerprints
 from .model import BuildOptions, Job, OutputEntry, Result
@@ -83,8 +83,7 @@ def build_documents(project: Project, options: BuildOptions, jobs: list[Job],
 
 
 def _outputs(material: Material, job: Job, options: BuildOptions) -> list[Result]:
-    return [Result(job.material, job.lang, paths.document(job.material, job.lang, v))
-            for v in variants_for(material, options)]
+    return [Result(job.material, job.lang, rel) for rel in output_paths(material, job.lang, options)]
 
 
 def _unchanged(project: Project, job: Job, options: BuildOptions, previous: dict[str, OutputEntry],

@@ -10,8 +10,10 @@ things from our documents:
 - the footer and the proof strips as artifacts: page furniture, not text
   to read (elements with the classes in ARTIFACT_CLASSES);
 - right-to-left text in logical order: glyphs are drawn in visual order,
-  so each span of Arabic (or Hebrew) text carries `/ActualText`, the text
-  as written;
+  so each span element of Arabic (or Hebrew) text in the structure tree
+  carries `/ActualText`, the text as written. Not on the marked content in
+  the page itself: pdfium (Chrome's viewer) would then reorder the text
+  twice when it is copied or searched;
 
 and one thing to choose: an element marked `data-read-first` (the
 tri-fold's cover) is read before everything else, one marked
@@ -122,16 +124,6 @@ def _marked(self, box, tag):
     if self._tags is not None and id(box) in _artifacts:
         with self.artifact():
             yield
-    elif self._tags is not None and tag == "Span" and isinstance(box, boxes.TextBox) \
-            and RTL_RE.search(box.text):
-        mcid = len(self._tags)
-        self._tags[box] = {"tag": tag, "mcid": mcid}
-        properties = pydyf.Dictionary({"MCID": mcid, "ActualText": pydyf.String(box.text)})
-        pydyf.Stream.begin_marked_content(self, tag, properties)
-        try:
-            yield
-        finally:
-            pydyf.Stream.end_marked_content(self)
     else:
         with _weasyprint_marked(self, box, tag):
             yield

@@ -4,6 +4,7 @@ templates/ only, autoescape is on and undefined names fail.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def make_environment(root: Path, documents: bool = True) -> jinja2.Environment:
     env.policies["ext.i18n.trimmed"] = True
     env.filters["textdir"] = text_direction
     env.filters["titled"] = titled
+    env.filters["demote_headings"] = demote_headings
     return env
 
 
@@ -58,6 +60,11 @@ def titled(svg: Markup, title: str) -> Markup:
     alternative text (WeasyPrint reads the title of an inline SVG)."""
     head, close, rest = str(svg).partition(">")
     return Markup(head + close) + Markup("<title>{}</title>").format(title) + Markup(rest)
+
+
+def demote_headings(html: Markup) -> Markup:
+    """A part's h1 as an h2: on a web page the title is the one h1."""
+    return Markup(re.sub(r"<(/?)h1\b", r"<\1h2", str(html)))
 
 
 def text_direction(value: str) -> str:

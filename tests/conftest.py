@@ -160,6 +160,7 @@ class Scratch:
         options.setdefault("out", self.root / "output")
         options.setdefault("variants", ["standard"] if options.get("target") != "shop" else [])
         options.setdefault("sheets", False)
+        options.setdefault("web", False)
         options.setdefault("jobs", 1)
         return build(self.project(), BuildOptions(**options))
 

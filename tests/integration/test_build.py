@@ -52,7 +52,7 @@ def test_broken_material_fails_alone_and_keeps_its_previous_pdf(scratch):
     assert (scratch.root / "output/en/other-card.pdf").read_bytes() == before
     assert (scratch.root / "output/en/good-card.pdf").is_file()
     manifest = json.loads((scratch.root / "output/manifest.json").read_text())
-    assert manifest["failed_last_build"] == ["en/other-card.pdf"]
+    assert manifest["failed_last_build"] == ["en/other-card.html", "en/other-card.pdf"]   # its web page too
     assert not list((scratch.root / "output/en").glob("*.tmp"))
 
 

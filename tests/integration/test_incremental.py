@@ -141,3 +141,22 @@ def test_catalog_and_thumbnails_are_keyed_too(project):
     assert f'content="{changed["catalog"]["key"]}"' in index.read_text("utf-8")
     card = next(e for e in changed["outputs"] if e["path"] == "es/card-line.pdf")
     assert all(card["sha256"][:12] in t for t in card["thumbs"])     # named by the new PDF
+
+
+def test_the_web_page_follows_its_content_and_nothing_else(scratch):
+    """A web page is written when its content changes, not for an option
+    that only acts on the PDF, and again when it is deleted or altered."""
+    scratch.material("card-site")
+    first = scratch.build(web=True)
+    assert rebuilt(first) == {"en/card-site.pdf", "en/card-site.html"}
+    page = scratch.root / "output/en/card-site.html"
+    assert "<html lang=\"en\"" in page.read_text("utf-8")
+    assert rebuilt(scratch.build(web=True)) == set()
+    assert rebuilt(scratch.build(web=True, paper="a4")) == set()      # a card's paper is its own
+    text = scratch.root / "pamphlets/card-site/en.md"
+    text.write_text(text.read_text("utf-8").replace("Call", "Phone", 1), "utf-8")
+    assert rebuilt(scratch.build(web=True)) == {"en/card-site.pdf", "en/card-site.html"}
+    assert "Phone" in page.read_text("utf-8")
+    page.write_text("tampered", "utf-8")
+    assert rebuilt(scratch.build(web=True)) == {"en/card-site.html"}
+    assert page.read_text("utf-8").startswith("<!DOCTYPE html>")
