@@ -28,7 +28,7 @@ from .doctor import check_machine
 from .documents import variants_for
 from .errors import BuildError
 from .formats import FORMATS
-from .model import BuildOptions, BuildReport, documents, sheets
+from .model import BuildOptions, BuildReport, documents, sheets, web_pages
 from .outputs import write_output
 from .plan import plan
 from .reviews import record_review
@@ -276,14 +276,15 @@ def show_problems(project: Project, options: BuildOptions, report: BuildReport,
 
 def show_summary(report: BuildReport, warnings: list, seconds: float) -> None:
     entries = [r.entry for r in report.results if r.entry]
-    docs, made_sheets = documents(entries), sheets(entries)
+    docs, made_sheets, pages = documents(entries), sheets(entries), web_pages(entries)
     proofs = sum(1 for e in docs if e.get("draft") or e.get("unverified"))
     reused = sum(1 for r in report.results if r.reused)
     waiting = sum(1 for r in report.results if r.stale)
-    out.print(f"{len(report.results)} files: {len(docs) + len(made_sheets) - reused} built "
+    out.print(f"{len(report.results)} files: {len(entries) - reused} built "
               f"({report.unchanged} of them the same bytes as before), {reused} up to date, "
               f"failed {len(report.failed)}, out of date {waiting} "
-              f"({len(docs)} documents and {len(made_sheets)} card sheets written or kept); "
+              f"({len(docs)} documents, {len(pages)} web pages and {len(made_sheets)} card sheets "
+              "written or kept); "
               f"warnings {len(warnings)} "
               f"({proofs} documents are proofs: draft translation or unverified contact) "
               f"in {seconds:.1f} s", highlight=False)

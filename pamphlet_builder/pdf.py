@@ -253,12 +253,26 @@ def overflows(document: weasyprint.Document) -> dict[str, tuple[float, bool]]:
         limit = min([limit] + footers)
         bottom = max([_bottom(child) for child in content.children] +
                      [content.position_y + content.margin_height()])
+        wide = _too_wide(box)
         if bottom > limit + 0.5:
             capped = bottom >= page.height - 0.5
             found[name] = (round((bottom - limit) * 0.75, 1), capped)   # px -> pt
+        elif wide:
+            found[name] = (wide, False)
         elif len(seen_on.get(id(content.element), ())) > 1:
             found[name] = (0.0, True)
     return found
+
+
+def _too_wide(box) -> float:
+    """Points by which a line of text runs past the box's sides (a word, or
+    words glued by no-break spaces, wider than the panel): 0 when none."""
+    left, right = box.content_box_x(), box.content_box_x() + box.width
+    over = 0.0
+    for text, _, _, mark in _text_boxes(box):
+        if not mark and text.text.strip():
+            over = max(over, text.position_x + text.width - right, left - text.position_x)
+    return round(over * 0.75, 1) if over > 0.5 else 0.0
 
 
 def _has_class(box, name: str) -> bool:

@@ -137,8 +137,10 @@ def render_inline(text: str, fill: Callable[[str, str], Markup], english: Sequen
 
 # A heading never ends with one short word alone on its last line ("Free
 # supplies and care at / HEP"): its last two words are joined by a no-break
-# space, when it has three words or more and the last is short.
+# space, when it has three words or more and the two are short together (two
+# long ones glued may not fit a line of big type: "употреблять меньше").
 LAST_WORD_MAX = 10
+LAST_WORDS_MAX = 14
 
 
 def _keep_last_words(children: list[Token]) -> None:
@@ -148,7 +150,9 @@ def _keep_last_words(children: list[Token]) -> None:
     last = texts[-1]
     body = last.content.rstrip()
     head, space, tail = body.rpartition(" ")
-    if space and head.strip() and len(tail) <= LAST_WORD_MAX and "{" not in tail:
+    before = head.rsplit(" ", 1)[-1]
+    if space and head.strip() and len(tail) <= LAST_WORD_MAX and "{" not in tail \
+            and len(before) + 1 + len(tail) <= LAST_WORDS_MAX:
         last.content = head + "\u00a0" + tail + last.content[len(body):]
 
 

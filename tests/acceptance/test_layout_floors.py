@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from pamphlet_builder.checks import run_checks
 from pamphlet_builder.formats import FORMATS, SMALL_PRINT_PT, STRIPS_PT_UNSHRUNK
-from pamphlet_builder.pdf import covered_text, render_document, scales_below, unbreakable_spans
+from pamphlet_builder.pdf import covered_text, overflows, render_document, scales_below, unbreakable_spans
 from pamphlet_builder.qr import MIN_SYMBOL_IN, printed_width_for, symbol_width
 
 from ..conftest import ROOT
@@ -331,3 +331,17 @@ def test_a_proof_strip_over_text_is_found(strip_top, covered):
     assert bool(found) is covered, found
     if covered:
         assert "Nếu ai đó bị quá liều" in found[0]
+
+
+@pytest.mark.parametrize("title, wide", [("употреблять\u00a0меньше", True), ("употреблять меньше", False)])
+def test_a_line_wider_than_its_panel_does_not_fit(title, wide):
+    """Words glued by a no-break space wider than the panel ran off the
+    tri-fold's cover (ru, om) while the fit check looked only at the bottom."""
+    html = ('<html lang="ru"><head><style>@page { size: 4in 4in; margin: 0 }'
+            '.fit-box { width: 3.1in; height: 3in; overflow: hidden; position: relative }'
+            '.fit-content { position: absolute; top: 0; left: 0; right: 0 }'
+            'h1 { font: 30pt "Noto Sans"; margin: 0 }</style></head><body>'
+            f'<section class="fit-box" id="part-cover"><div class="fit-content"><h1>{title}</h1>'
+            '</div></section></body></html>')
+    found = overflows(render_document(html, ROOT))
+    assert ("part-cover" in found) is wide, found

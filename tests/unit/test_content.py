@@ -145,8 +145,10 @@ def test_unverified_contact_is_loaded_as_unverified(scratch):
     ("## Free supplies and care at HEP", "Free supplies and care at\u00a0HEP"),
     ("## Pigilan ang pagkalat ng hepatitis C", "Pigilan ang pagkalat ng hepatitis\u00a0C"),
     ("## Help lines", "Help lines"),                                   # two words: free to break
-    ("## Keep hepatitis C from spreading everywhere", "Keep hepatitis C from spreading\u00a0everywhere"),
+    ("## Keep hepatitis C from spreading now", "Keep hepatitis C from spreading\u00a0now"),
     ("## What to do about extraordinarily", "What to do about extraordinarily"),    # long last word
+    ("## Лекарства, чтобы бросить или употреблять меньше",                          # long together
+     "Лекарства, чтобы бросить или употреблять меньше"),
     ("## Call **Never Use Alone**", "Call <strong>Never Use\u00a0Alone</strong>"),
 ])
 def test_a_heading_keeps_its_last_short_word_with_the_one_before(source, heading):
