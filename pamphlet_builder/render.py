@@ -170,7 +170,10 @@ def document_view(project: Project, material: Material, lang: Language,
     views = {cid: contact_view(project.contacts[cid], translate, lang.locale)
              for cid in material.contact_ids()}
     fill = _filler(views, variant.accessible)
-    english = english_names(project) if lang.code != SOURCE_LANG else []
+    # What stays in English: in a language of another script, every run of
+    # Latin words; in one written in Latin letters, the registry's names.
+    english = ([] if lang.code == SOURCE_LANG else list(text.LATIN_RUNS) if lang.script != "latin"
+               else english_names(project))
     domain = material.id
     parts = {}
     for part in material.parts.values():

@@ -164,6 +164,10 @@ _MARK = re.compile("\x00([0-9]+)\x00")
 
 
 ENGLISH = "\x01en"     # a mark's "contact" for an English phrase, not a placeholder
+# A run of Latin words. In a language written in another script, such a run
+# is English (a name, a brand, a gloss in brackets): `english=LATIN_RUNS`.
+LATIN_WORD = r"[A-Za-z](?:[A-Za-z'’.\-]*[A-Za-z])?"
+LATIN_RUNS = ("\x02latin",)
 
 
 def _mark_placeholders(tokens: list[Token], english: Sequence[str] = ()) -> list[tuple[str, str]]:
@@ -171,6 +175,8 @@ def _mark_placeholders(tokens: list[Token], english: Sequence[str] = ()) -> list
     # (a heading may have glued the last two words with a no-break space)
     phrases = re.compile("|".join(r"(?<!\w)" + re.escape(p).replace(r"\ ", "[ \u00a0]") + r"(?!\w)"
                                   for p in sorted(english, key=len, reverse=True))) if english else None
+    if tuple(english) == LATIN_RUNS:
+        phrases = re.compile(rf"(?<![A-Za-z]){LATIN_WORD}(?:[ \u00a0]+{LATIN_WORD})*(?![A-Za-z])")
 
     def mark(match: re.Match) -> str:
         found.append((match.group(1), match.group(2)))

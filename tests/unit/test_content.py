@@ -160,3 +160,20 @@ def test_a_heading_keeps_its_last_short_word_with_the_one_before(source, heading
 def test_a_title_keeps_its_last_short_word():
     assert text.render_inline("Talking about drug use without stigma", lambda c, f: Markup("")) == \
         "Talking about drug use without\u00a0stigma"
+
+
+# --- English inside another language is marked as English --------------------
+
+def test_in_another_script_every_run_of_latin_words_is_english():
+    html = text.render_markdown("يستخدم Narcan و Suboxone في Central District. {x.phone}",
+                                lambda s: s, lambda c, f: Markup("<b>1-800</b>"), text.LATIN_RUNS).html
+    assert html == ('<p>يستخدم <span lang="en">Narcan</span> و <span lang="en">Suboxone</span> في '
+                    '<span lang="en">Central District</span>. <b>1-800</b></p>\n')
+    assert 'lang="en">Narcan' in text.render_markdown("ナロキソンNarcanを", lambda s: s,
+                                                       lambda c, f: Markup(""), text.LATIN_RUNS).html
+
+
+def test_in_latin_letters_only_the_registry_names_are_english():
+    html = text.render_markdown("Llama a Never Use Alone con Narcan.", lambda s: s,
+                                lambda c, f: Markup(""), ["Never Use Alone"]).html
+    assert html == '<p>Llama a <span lang="en">Never Use Alone</span> con Narcan.</p>\n'
