@@ -178,3 +178,24 @@ def test_source_date_epoch_sets_the_modification_date(scratch, monkeypatch):
     reader = PdfReader(scratch.root / "output/en/test-card.pdf")
     assert reader.metadata["/ModDate"].startswith("D:20260101000000")
     assert reader.metadata["/CreationDate"].startswith("D:20261127")   # the revision
+
+
+def test_a_print_shop_file_without_any_cmyk_profile_is_refused(scratch):
+    """PDF/X-4 without an output intent is a file no preflight accepts: with
+    neither the shop's profile nor the default one, the build says so."""
+    scratch.material()
+    for profile in (scratch.root / "styles").rglob("*.icc"):
+        profile.unlink()
+    report = scratch.build(target="shop")
+    assert report.exit_code == 1
+    [failed] = report.failed
+    assert "no CMYK profile for the print-shop file" in failed.error.message
+    assert not (scratch.root / "output/en/test-card.shop.pdf").exists()
+
+
+def test_the_shops_own_profile_wins_over_the_default(scratch):
+    scratch.material()
+    default = scratch.root / "styles/profiles/GRACoL2006_Coated_TR006.icc"
+    shutil.copy(default, scratch.root / "styles/print-shop.icc")
+    report = scratch.build(target="shop")
+    assert report.exit_code == 0 and report.results[0].entry["output_intent"] == "styles/print-shop.icc"
