@@ -15,13 +15,15 @@ learns, from PageChanged, that it must be).
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from markupsafe import Markup
 
 from . import paths
 from .content import Language, Material
+from .errors import ContentError
 from .model import OutputEntry, WebEntry
-from .outputs import file_sha256, write_output
+from .outputs import file_sha256, is_up_to_date, write_output
 from .render import document_view, render_html
 from .variants import STANDARD
 
@@ -35,7 +37,6 @@ class PageChanged(Exception):
 
 def web_page(loaded, material: Material, lang: Language, translate, options,
              previous: OutputEntry | None = None, plan_only: bool = False) -> OutputEntry:
-    entry: WebEntry
     """Write (when it changed) and describe the web page of one material in
     one language; the previous entry as it is when nothing changed."""
     project = loaded.project
@@ -43,20 +44,33 @@ def web_page(loaded, material: Material, lang: Language, translate, options,
     view.draft = translate.draft
     view.final = options.final
     view.stylesheets = []
-    css = "\n".join((project.root / href).read_text("utf-8") for href in STYLESHEETS)
+    css = "\n".join(_stylesheet(project.root, href) for href in STYLESHEETS)
     # Ours, so not escaped; but no "</style>" in it can end the element early.
     view.inline_css = Markup(css.replace("</", "<\\/"))
     html = render_html(loaded.env, TEMPLATE, view, translate).encode("utf-8")
     rel = paths.web_page(material.id, lang.code)
     sha = hashlib.sha256(html).hexdigest()
-    if file_sha256(options.out / rel) == sha and previous is not None and previous.get("sha256") == sha \
-            and not previous.get("out_of_date"):
+    if previous is not None and is_up_to_date(previous, sha, options.out / rel):
         return previous
     if plan_only:
         raise PageChanged(rel)
     if file_sha256(options.out / rel) != sha:
         write_output(options.out, rel, html)
-    entry = {"path": rel, "kind": "web", "material": material.id, "lang": lang.code, "pages": 1,
-             "sha256": sha, "key": sha, "title": view.title_plain, "draft": view.draft,
-             "unverified": [c.id for c in view.unverified]}
+    entry: WebEntry = {
+        "path": rel, "kind": "web", "material": material.id, "lang": lang.code, "pages": 1,
+        "sha256": sha, "key": sha, "title": view.title_plain, "draft": view.draft,
+        "unverified": [c.id for c in view.unverified]}
     return entry
+
+
+def _stylesheet(root: Path, href: str) -> str:
+    """A stylesheet of the web page: a file in styles/, never one a symlink
+    points to outside it (the renderer's own rule for the PDFs)."""
+    path = (root / href).resolve()
+    if not path.is_relative_to((root / "styles").resolve()):
+        raise ContentError(f"{href} points outside the project's styles folder",
+                           Path(href), hint="replace the link with the file itself")
+    if not path.is_file():
+        raise ContentError(f"{href} is missing: the web edition's stylesheet", Path(href),
+                           hint="restore it from the repository (git checkout " + href + ")")
+    return path.read_text("utf-8")

@@ -216,3 +216,13 @@ def test_a_full_disk_while_writing_a_pdf_fails_that_output(scratch, monkeypatch)
     [failed] = report.failed
     assert failed.path == "en/test-card.pdf" and "out of disk space" in failed.error.message
     assert (scratch.root / "output/en/good-card.pdf").is_file()
+
+
+def test_a_missing_web_stylesheet_fails_the_web_page_alone(scratch):
+    scratch.material()
+    (scratch.root / "styles/web.css").unlink()
+    report = scratch.build(web=True)
+    [failed] = report.failed
+    assert failed.path == "en/test-card.html"
+    assert failed.error.message == "styles/web.css is missing: the web edition's stylesheet"
+    assert (scratch.root / "output/en/test-card.pdf").is_file()       # the PDF is built all the same
