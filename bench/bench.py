@@ -180,6 +180,14 @@ def scaled_catalog(project: Path, factor: int) -> Path:
     return scaled
 
 
+def edited(text: str, old: str, new: str) -> str:
+    """`text` with `old` replaced; stops the bench if `old` is gone, because a
+    missed edit would time a no-op and call it an edit."""
+    if old not in text:
+        raise SystemExit(f"bench: {old!r} is no longer in the file; update bench.py")
+    return text.replace(old, new)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the 10x scaling run")
@@ -198,14 +206,15 @@ def main() -> None:
               f"({os.cpu_count()} cores)")
         print(f"no-op rebuild: {run_build(project, out)[0]:.2f} s")
         card = project / "pamphlets/never-use-alone-card/en.md"
-        card.write_text(card.read_text().replace("Tell them where you are.", "Tell them where you are now."))
+        card.write_text(edited(card.read_text(), "Tell them the address where you are.",
+                               "Tell them the address where you are now."))
         started = time.time()
         wall = run_build(project, out)[0]
         landed = (out / "en/never-use-alone-card.pdf").stat().st_mtime - started
         print(f"rebuild after one English sentence: {wall:.2f} s "
               f"(that card's PDF written {landed:.2f} s after the command started)")
         theme = project / "styles/theme.css"
-        theme.write_text(theme.read_text().replace("--color-primary: #0b5563;", "--color-primary: #0b5660;"))
+        theme.write_text(edited(theme.read_text(), "--color-primary: #0b5563;", "--color-primary: #0b5660;"))
         wall, cpu, _ = run_build(project, out)
         print(f"rebuild after a theme edit (everything): wall {wall:.1f} s, CPU {cpu:.1f} s")
 

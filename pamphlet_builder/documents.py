@@ -152,7 +152,9 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
     page_count_varies = fits_english(limits, min_scale)
     english = None
     if page_count_varies and lang.code != SOURCE_LANG:
-        english = EnglishPages(loaded, material, variant, options, limits, min_scale)
+        # A variant laid out as the office print is has the office print's English page count.
+        english = EnglishPages(loaded, material, STANDARD if variant.same_layout else variant, options,
+                               limits, min_scale)
     full_size = make_html(1.0)
     # The English (its HTML, not yet its layout) is part of the key: its page count is the target.
     key = output_key(project, full_size + (english.marker() if english else ""), view, lang,
@@ -170,7 +172,8 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
         raise
     try:
         document, scale = render_fitting(make_html, limits, project.root, min_scale,
-                                         english.pages if english else None, guess)
+                                         english.pages if english else None, guess,
+                                         exact=variant.same_layout)
     except RenderError as exc:
         exc.message = f"[{', '.join(filter(None, (lang.code, variant.label)))}] {exc.message}"
         exc.path = material.text_path if lang.code == SOURCE_LANG else \
@@ -227,7 +230,9 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
                      make_html(scale).encode("utf-8"))
     entry = document_entry(rel, material, lang, variant, view, translate, options, pdf.pages,
                            pdf.page_size_pt, data, key, scale, qr, printed)
-    if english is not None:
+    # The English page count, where this document may take more pages than it
+    # (laid out here only then: a one-page translation needs none).
+    if english is not None and pdf.pages > limits.min_pages:
         target = english.pages()
         if target is not None:
             entry["english_pages"] = target

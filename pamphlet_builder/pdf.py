@@ -26,7 +26,7 @@ from weasyprint.css.tokens import get_single_keyword
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import ContentError, RenderError
-from . import prepress, tagging           # tagging patches WeasyPrint's PDF tags (PDF/UA-1)
+from . import columns, prepress, tagging  # noqa: F401  (columns: faster balancing; tagging: PDF/UA-1 tags)
 from .fonts import compact_cff_fonts
 from .formats import Format
 
@@ -437,7 +437,8 @@ def fit_problem(document: weasyprint.Document, fmt: Format) -> str | None:
 
 def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
                    target_pages: Callable[[], int | None] | None = None,
-                   guess: float | None = None) -> tuple[weasyprint.Document, float]:
+                   guess: float | None = None, exact: bool = False
+                   ) -> tuple[weasyprint.Document, float]:
     """The document at the largest type size that fits: at full size if it
     can, else a step of FIT_STEP smaller at a time, down to `min_scale` (the
     floor) at most; below it, a RenderError.
@@ -451,7 +452,8 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
     search starts: when it fits, only the sizes above it are tried (one, in
     the usual case); when it does not, the ones below. Smaller type never
     takes more room, so the answer is the same as from the top, in fewer
-    renders."""
+    renders. With `exact` (a variant laid out as the office print is), the
+    guess is the answer whenever it fits: one render."""
     min_scale = math.ceil(min_scale * 10000 - 1e-6) / 10000     # 9/11: 0.8182, never under the floor
     scales = [1.0] + scales_below(1.0, min_scale)
     rendered: dict[float, tuple[weasyprint.Document, str | None]] = {}
@@ -477,6 +479,8 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
         return target[0] is None or len(document.pages) <= target[0]
 
     start = min(range(len(scales)), key=lambda i: abs(scales[i] - guess)) if guess else 0
+    if exact and guess and fits(scales[start]):
+        return render(scales[start])[0], scales[start]
     found = _largest(scales, fits_target, start)
     if found is None:                   # not in the English page count at any size
         found = _largest(scales, fits, start)

@@ -45,6 +45,9 @@ class Variant:
     # links. Not for imposed sheets (their pages are others' pages, redrawn)
     # nor for PDF/X (which forbids link actions).
     accessible: bool = True
+    # Only colours differ from the office print (the stylesheet changes no
+    # size): laid out exactly as it is, so it takes its type size unsearched.
+    same_layout: bool = False
 
     def applies_to(self, material: Material) -> bool:
         fmt = material.format
@@ -101,7 +104,7 @@ class ShopFile(Variant):
 
 ALL_FORMATS = tuple(FORMATS)
 STANDARD = Variant("standard", "", ALL_FORMATS, description="office printer", primary=True)
-PHOTOCOPY = Variant("photocopy", ".photocopy", ALL_FORMATS, "variant-photocopy.css",
+PHOTOCOPY = Variant("photocopy", ".photocopy", ALL_FORMATS, "variant-photocopy.css", same_layout=True,
                     description="black on white, no tints: copies cleanly on any machine")
 LARGE_PRINT = Variant("large-print", ".large-print", ("handout",), "variant-large-print.css",
                       max_pages=8, shrink=False, floor_pt=18.0,
