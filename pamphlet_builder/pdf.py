@@ -222,6 +222,44 @@ weasyprint.css.validation.properties.PROPERTIES["word-break"] = _word_break
 weasyprint.text.line_break.Layout.set_text = _set_text
 
 
+@dataclass
+class FitBox:
+    """A card face or panel (`fit-box`) and where its `fit-content` ends, in px."""
+    name: str
+    top: float                 # where its content starts
+    limit: float               # how low it may go (the box's bottom, or a footer's top)
+    bottom: float              # how low it goes
+    width: float
+    too_wide_pt: float         # how far a line runs past its sides
+    split: bool                # its content was laid out on two pages
+
+
+def fit_boxes(document: weasyprint.Document) -> list[FitBox]:
+    seen_on: dict[int, set[int]] = {}
+    boxes = []
+    for number, page in enumerate(document.pages):
+        for box in _descendants(page._page_box):
+            if _has_class(box, "fit-content"):
+                seen_on.setdefault(id(box.element), set()).add(number)
+            elif _has_class(box, "fit-box") and hasattr(box, "content_box_y"):
+                boxes.append(box)
+    found = []
+    for box in boxes:
+        content = next((b for b in _descendants(box) if _has_class(b, "fit-content")), None)
+        if content is None:
+            continue
+        # A footer placed over the bottom of the box (a card's back): the
+        # text must end above it, however many lines it takes.
+        footers = [b.position_y for b in _descendants(box) if _has_class(b, "footer")
+                   and b.style["position"] == "absolute"]
+        bottom = max([_bottom(child) for child in content.children] +
+                     [content.position_y + content.margin_height()])
+        found.append(FitBox(box.element.get("id") or "?", box.content_box_y(),
+                            min([box.content_box_y() + box.height] + footers), bottom,
+                            box.width, _too_wide(box), len(seen_on.get(id(content.element), ())) > 1))
+    return found
+
+
 def overflows(document: weasyprint.Document) -> dict[str, tuple[float, bool]]:
     """Card faces and panels (`fit-box`) whose `fit-content` does not fit:
     id -> (points past the bottom, whether that figure is only a lower bound).
@@ -232,35 +270,15 @@ def overflows(document: weasyprint.Document) -> dict[str, tuple[float, bool]]:
     on two pages did not fit either.
     """
     found: dict[str, tuple[float, bool]] = {}
-    seen_on: dict[int, set[int]] = {}
-    boxes = []
-    for number, page in enumerate(document.pages):
-        for box in _descendants(page._page_box):
-            if _has_class(box, "fit-content"):
-                seen_on.setdefault(id(box.element), set()).add(number)
-            elif _has_class(box, "fit-box") and hasattr(box, "content_box_y"):
-                boxes.append((page, box))
-    for page, box in boxes:
-        name = box.element.get("id") or "?"
-        content = next((b for b in _descendants(box) if _has_class(b, "fit-content")), None)
-        if content is None:
-            continue
-        limit = box.content_box_y() + box.height
-        # A footer placed over the bottom of the box (a card's back): the
-        # text must end above it, however many lines it takes.
-        footers = [b.position_y for b in _descendants(box) if _has_class(b, "footer")
-                   and b.style["position"] == "absolute"]
-        limit = min([limit] + footers)
-        bottom = max([_bottom(child) for child in content.children] +
-                     [content.position_y + content.margin_height()])
-        wide = _too_wide(box)
-        if bottom > limit + 0.5:
-            capped = bottom >= page.height - 0.5
-            found[name] = (round((bottom - limit) * 0.75, 1), capped)   # px -> pt
-        elif wide:
-            found[name] = (wide, False)
-        elif len(seen_on.get(id(content.element), ())) > 1:
-            found[name] = (0.0, True)
+    page_height = document.pages[0].height if document.pages else 0
+    for box in fit_boxes(document):
+        if box.bottom > box.limit + 0.5:
+            capped = box.bottom >= page_height - 0.5
+            found[box.name] = (round((box.bottom - box.limit) * 0.75, 1), capped)   # px -> pt
+        elif box.too_wide_pt:
+            found[box.name] = (box.too_wide_pt, False)
+        elif box.split:
+            found[box.name] = (0.0, True)
     return found
 
 
@@ -439,21 +457,23 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
                    target_pages: Callable[[], int | None] | None = None,
                    guess: float | None = None, exact: bool = False
                    ) -> tuple[weasyprint.Document, float]:
-    """The document at the largest type size that fits: at full size if it
-    can, else a step of FIT_STEP smaller at a time, down to `min_scale` (the
-    floor) at most; below it, a RenderError.
+    """The document at the largest type size that fits, among full size and
+    the steps of FIT_STEP below it down to `min_scale` (the floor); below
+    it, a RenderError.
 
     When `target_pages` gives a page count (the English one), the size must
     also fit the document in that many pages; when no size down to the floor
     does, the largest size that fits at all stands (more pages, larger type).
     It is asked for only when a size takes more pages than the format's least.
 
-    `guess` (the size the office print of the same text took) is where the
-    search starts: when it fits, only the sizes above it are tried (one, in
-    the usual case); when it does not, the ones below. Smaller type never
-    takes more room, so the answer is the same as from the top, in fewer
-    renders. With `exact` (a variant laid out as the office print is), the
-    guess is the answer whenever it fits: one render."""
+    The search starts at full size, or at `guess` (the size the office print
+    of the same text took). Smaller type never takes more room, so a size
+    that fits bounds the answer from below and one that does not from above;
+    after a miss, the next size tried is the one its layout says is needed
+    (how far it runs over, `overshoot`), then the one above it: two or three
+    layouts for most documents, where stepping down from full size took one
+    per step. With `exact` (a variant laid out exactly as the
+    office print is), the guess is the answer whenever it fits: one layout."""
     min_scale = math.ceil(min_scale * 10000 - 1e-6) / 10000     # 9/11: 0.8182, never under the floor
     scales = [1.0] + scales_below(1.0, min_scale)
     rendered: dict[float, tuple[weasyprint.Document, str | None]] = {}
@@ -470,20 +490,28 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
     def fits(scale: float) -> bool:
         return render(scale)[1] is None
 
-    def fits_target(scale: float) -> bool:
+    def pages_wanted(scale: float) -> int:
+        """The most pages a document may take at this size, to meet the target."""
         document, problem = render(scale)
-        if problem is not None or len(document.pages) <= fmt.min_pages or target_pages is None:
-            return problem is None
-        if not target:
-            target.append(target_pages())
-        return target[0] is None or len(document.pages) <= target[0]
+        if problem is None and len(document.pages) > fmt.min_pages and target_pages is not None:
+            if not target:
+                target.append(target_pages())
+            if target[0] is not None:
+                return target[0]
+        return fmt.max_pages
 
-    start = min(range(len(scales)), key=lambda i: abs(scales[i] - guess)) if guess else 0
+    def fits_target(scale: float) -> bool:
+        return fits(scale) and len(render(scale)[0].pages) <= pages_wanted(scale)
+
+    def overshoot_at(scale: float) -> float:
+        return overshoot(render(scale)[0], pages_wanted(scale))
+
+    start = _nearest(scales, guess) if guess else 0
     if exact and guess and fits(scales[start]):
         return render(scales[start])[0], scales[start]
-    found = _largest(scales, fits_target, start)
+    found = _largest(scales, fits_target, start, overshoot_at)
     if found is None:                   # not in the English page count at any size
-        found = _largest(scales, fits, start)
+        found = _largest(scales, fits, start, overshoot_at)
         if found is None:
             raise RenderError(f"the text does not fit even at {scales[-1]:.0%} type size: "
                               f"{render(scales[-1])[1]}",
@@ -493,6 +521,78 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
                  found * 100)
     found = _page_saving(scales, found, min_scale, render)
     return render(found)[0], found
+
+
+PAGE_ROOM_LEFT = 0.5
+
+
+def overshoot(document: weasyprint.Document, max_pages: int) -> float:
+    """How far a layout runs over, as a share of the room it has: a box's
+    text past its bottom, a line past its sides, pages past `max_pages`
+    (the last one counted by how full it is); 0 when nothing does. The
+    search reads from it which size to try next."""
+    over = 0.0
+    for box in fit_boxes(document):
+        if box.limit > box.top:
+            over = max(over, (box.bottom - box.limit) / (box.limit - box.top))
+        if box.too_wide_pt and box.width:
+            over = max(over, box.too_wide_pt / 0.75 / box.width)
+    pages = len(document.pages)
+    if pages > max_pages >= 1:
+        # The pages before the last have some room left at their feet (a
+        # section or the help box that did not fit moved on): about half of
+        # what the last page holds is what must be won.
+        over = max(over, PAGE_ROOM_LEFT * last_page_fill(document) * (pages - max_pages) / max_pages)
+    return over
+
+
+def _nearest(scales: list[float], scale: float) -> int:
+    return min(range(len(scales)), key=lambda i: abs(scales[i] - scale))
+
+
+def _next_size(scales: list[float], misses: list[tuple[float, float]]) -> int:
+    """The index of the size to try after the misses so far ((size,
+    overshoot), in the order tried): where the last two say the overshoot
+    reaches 0 (a secant; it is near-linear in the size), or after one, the
+    size that shrinks the content by its overshoot. The largest size at or
+    below that."""
+    (s2, o2) = misses[-1]
+    size = s2 / (1 + o2)
+    if len(misses) > 1:
+        s1, o1 = misses[-2]
+        if o1 > o2 > 0 and s1 != s2:
+            size = s2 - o2 * (s1 - s2) / (o1 - o2)
+    return next((i for i, s in enumerate(scales) if s <= size + 0.005), len(scales) - 1)
+
+
+def _largest(scales: list[float], fits: Callable[[float], bool], start: int,
+             overshoot_at: Callable[[float], float] | None = None) -> float | None:
+    """The largest of `scales` (largest first) that fits, or None. Every
+    size below one that fits fits too, so `good` (the largest index known to
+    fit) and `bad` (the smallest known not to) close in on the answer:
+    - after a miss, while nothing fits yet: the size the overshoot says
+      (`_next_size`), else the next size down;
+    - after a fit: the size just above (an estimate that fits is usually the
+      answer), then halfway between the two."""
+    bad, good = -1, len(scales)           # -1: above the largest; len: below the floor
+    misses: list[tuple[float, float]] = []
+    probe, climbed = start, False
+    while True:
+        fit = fits(scales[probe])
+        if fit:
+            good = probe
+        else:
+            bad = probe
+            if overshoot_at is not None:
+                misses.append((scales[probe], overshoot_at(scales[probe])))
+        if good - bad <= 1:
+            return scales[good] if good < len(scales) else None
+        if not fit and good == len(scales):
+            probe = max(bad + 1, _next_size(scales, misses)) if misses else bad + 1
+        elif fit and not climbed:
+            probe, climbed = good - 1, True
+        else:
+            probe = (bad + good) // 2
 
 
 # A page saved is worth type up to 12% smaller (11 pt text at 9.7 pt), when the last page holds
@@ -505,7 +605,8 @@ def _page_saving(scales: list[float], found: float, min_scale: float, render) ->
     """`found`, or the largest smaller size (down to PAGE_SAVING_SCALE) that
     takes one page fewer, when the last page at `found` is at most
     PAGE_SAVING_FILL full. The smallest is tried first: when even it saves
-    no page, that is one render more, not one per step."""
+    no page, that is one layout more; when it does, the largest that does
+    is found by bisection."""
     document = render(found)[0]
     pages = len(document.pages)
     if pages < 2 or last_page_fill(document) > PAGE_SAVING_FILL:
@@ -518,7 +619,8 @@ def _page_saving(scales: list[float], found: float, min_scale: float, render) ->
 
     if not candidates or not saves(candidates[-1]):
         return found
-    best = next(s for s in candidates if saves(s))
+    best = _largest(candidates, saves, len(candidates) - 1)
+    assert best is not None           # the smallest saves
     log.info("%.0f%% type saves a page (the last held %.0f%% of one)", best * 100,
              last_page_fill(document) * 100)
     return best
@@ -531,20 +633,6 @@ def last_page_fill(document: weasyprint.Document) -> float:
     top, height = page.content_box_y(), page.height
     bottom = max([_bottom(child) for child in page.children] + [top])
     return max(0.0, min(1.0, (bottom - top) / height)) if height else 1.0
-
-
-def _largest(scales: list[float], fits: Callable[[float], bool], start: int) -> float | None:
-    """The largest of `scales` (largest first) that fits, starting from
-    scales[start] and going up while they fit, or down until one does."""
-    i = start
-    if fits(scales[i]):
-        while i > 0 and fits(scales[i - 1]):
-            i -= 1
-        return scales[i]
-    for j in range(i + 1, len(scales)):
-        if fits(scales[j]):
-            return scales[j]
-    return None
 
 
 def scales_below(scale: float, min_scale: float) -> list[float]:
