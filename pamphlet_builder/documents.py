@@ -83,6 +83,7 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
         return [Result(material.id, lang.code, rel, error) for rel in rels]
     results = []
     guess: float | None = None          # the office print's type size: where its copies start
+    office: dict = {}                   # the office print as laid out, for those drawn from it
     for variant in variants:
         rel = paths.document(material.id, lang.code, variant)
         progress(rel)
@@ -90,7 +91,8 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
         try:
             same_pages = variant.paper is None and variant.shrink     # same page, same fitting
             result.entry = render_variant(loaded, material, lang, variant, translate, options,
-                                          previous.get(rel), plan_only, guess if same_pages else None)
+                                          previous.get(rel), plan_only, guess if same_pages else None,
+                                          office)
             if variant.primary and result.entry:
                 guess = cast(DocumentEntry, result.entry).get("fit_scale")
             result.reused = result.entry is previous.get(rel)
@@ -125,9 +127,12 @@ def _web_result(loaded: Loaded, material: Material, lang: Language, translate: T
 def render_variant(loaded: Loaded, material: Material, lang: Language, variant: Variant,
                    translate: Translator, options: BuildOptions,
                    previous: OutputEntry | None = None, plan_only: bool = False,
-                   guess: float | None = None) -> OutputEntry:
+                   guess: float | None = None, office: dict | None = None) -> OutputEntry:
     """Render one variant; write its PDF; return its manifest entry. When the
-    previous entry has the same key and its file is intact, return it as is."""
+    previous entry has the same key and its file is intact, return it as is.
+    The office print leaves its layout in `office` ("document", "scale");
+    a variant laid out as it is (the photocopy) is drawn from it in its own
+    colours, when its stylesheet sets only colours (recolor.py)."""
     project = loaded.project
     fmt = material.format
     assert fmt is not None
@@ -163,17 +168,30 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
         return previous
     if plan_only:
         raise NeedsRendering(rel)
-    from .pdf import (covered_text, qr_widths, render_fitting, small_type,   # WeasyPrint: only when rendering
-                      to_pdf, unreadable_numbers)
+    from . import recolor                           # WeasyPrint: only when rendering
+    from .pdf import (covered_text, qr_widths, recoloured, render_fitting, small_type, to_pdf,
+                      unreadable_numbers)
     try:
         fonts.check_coverage(fonts.visible_text(full_size), lang)
     except BuildError as exc:
         exc.path = exc.path or project.content_dir / "languages.yaml"
         raise
     try:
-        document, scale = render_fitting(make_html, limits, project.root, min_scale,
-                                         english.pages if english else None, guess,
-                                         exact=variant.same_layout)
+        document, scale = None, 1.0
+        if variant.same_layout and office and variant.stylesheet \
+                and recolor.colour_only(project.root / "styles" / variant.stylesheet):
+            try:
+                laid_out, scale = office["document"], office["scale"]
+                document = recoloured(laid_out, make_html(scale), project.root)
+            except recolor.NotRecolourable as exc:
+                log.info("%s laid out again: %s", rel, exc)
+                document = None
+        if document is None:
+            document, scale = render_fitting(make_html, limits, project.root, min_scale,
+                                             english.pages if english else None, guess,
+                                             exact=variant.same_layout)
+        if variant.primary and office is not None:
+            office.update(document=document, scale=scale)
     except RenderError as exc:
         exc.message = f"[{', '.join(filter(None, (lang.code, variant.label)))}] {exc.message}"
         exc.path = material.text_path if lang.code == SOURCE_LANG else \

@@ -91,8 +91,9 @@ def _printable(ch: str) -> bool:
 _compacted: dict[str, bytes] = {}
 
 
-def compact_cff_fonts(data: bytes) -> bytes:
-    """The PDF with its CFF-based (CJK) fonts re-subset to the glyphs used.
+def compact_cff_fonts(objects: list) -> None:
+    """Re-subset the CFF-based (CJK) fonts among a PDF's objects (pydyf's,
+    as WeasyPrint builds them, before they are written) to the glyphs used.
 
     WeasyPrint subsets fonts but keeps every glyph slot below the highest
     one used (its content streams address glyphs by their number in the
@@ -101,68 +102,30 @@ def compact_cff_fonts(data: bytes) -> bytes:
     in the CFF charset: a compact CFF (FontFile3/CIDFontType0C) holding only
     the used glyphs draws the same content streams, unchanged. Widths (W)
     and ToUnicode are untouched, so text still extracts. On any surprise
-    the PDF is returned as it was: bigger, but correct.
+    the font is left as it was: bigger, but correct.
     """
-    if b"/OpenType" not in data:
-        return data
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        writer = PdfWriter(clone_from=reader)
-        writer.pdf_header = reader.pdf_header
-        changed = False
-        for stream, cids in _cff_fonts(writer):
-            compact = _compact_cff(stream.get_data(), cids)
-            if compact is not None:
-                stream.set_data(compact)
-                stream[NameObject("/Subtype")] = NameObject("/CIDFontType0C")
-                changed = True
-        if not changed:
-            return data
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        return buffer.getvalue()
-    except Exception as exc:      # noqa: BLE001 - a bigger PDF beats no PDF
-        log.warning("CJK fonts left as WeasyPrint embedded them: %s", exc)
-        return data
+    def resolve(reference):
+        return objects[int(reference.split()[0])]
 
-
-def _cff_fonts(writer) -> list[tuple]:
-    """FontFile3/OpenType streams of CIDFontType0 fonts -> the CIDs used
-    (from the W arrays of every font sharing the stream)."""
-    found: dict[int, tuple] = {}
-    seen: set[int] = set()
-
-    def visit_resources(resources) -> None:
-        if resources is None or id(resources) in seen:
-            return
-        seen.add(id(resources))
-        resources = resources.get_object()
-        for ref in (resources.get("/Font") or {}).values():
-            font = ref.get_object()
-            for descendant in font.get("/DescendantFonts") or []:
-                cid_font = descendant.get_object()
-                descriptor_ref = cid_font.get("/FontDescriptor")
-                if cid_font.get("/Subtype") != "/CIDFontType0" or descriptor_ref is None:
-                    continue
-                descriptor = descriptor_ref.get_object()
-                if "/FontFile3" not in descriptor:
-                    continue
-                file_ref = descriptor.raw_get("/FontFile3")
-                stream = file_ref.get_object()
-                if stream.get("/Subtype") != "/OpenType":
-                    continue
-                entry = found.setdefault(file_ref.idnum, (stream, {0}))
-                entry[1].update(_widths_cids(cid_font.get("/W") or []))
-        for ref in (resources.get("/XObject") or {}).values():
-            visit_resources(ref.get_object().get("/Resources"))
-        for ref in (resources.get("/Pattern") or {}).values():
-            visit_resources(ref.get_object().get("/Resources"))
-
-    for page in writer.pages:
-        visit_resources(page.get("/Resources"))
-    return list(found.values())
+    used: dict[int, set[int]] = {}          # font file stream's object number -> CIDs
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("Subtype") == "/CIDFontType0" and "FontDescriptor" in obj:
+            descriptor = resolve(obj["FontDescriptor"])
+            if "FontFile3" in descriptor:
+                number = int(descriptor["FontFile3"].split()[0])
+                used.setdefault(number, {0}).update(_widths_cids(obj.get("W") or []))
+    for number, cids in used.items():
+        stream = objects[number]
+        if stream.extra.get("Subtype") != "/OpenType":
+            continue
+        try:
+            compact = _compact_cff(b"".join(stream.stream), cids)
+        except Exception as exc:      # noqa: BLE001 - a bigger PDF beats no PDF
+            log.warning("a CJK font left as WeasyPrint embedded it: %s", exc)
+            continue
+        if compact is not None:
+            stream.stream = [compact]
+            stream.extra["Subtype"] = "/CIDFontType0C"
 
 
 def _widths_cids(widths) -> set[int]:
@@ -170,7 +133,7 @@ def _widths_cids(widths) -> set[int]:
     cids: set[int] = set()
     items, i = list(widths), 0
     while i < len(items):
-        first, nxt = int(items[i]), items[i + 1].get_object()
+        first, nxt = int(items[i]), items[i + 1]
         if isinstance(nxt, list):
             cids.update(range(first, first + len(nxt)))
             i += 2

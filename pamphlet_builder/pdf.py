@@ -20,13 +20,14 @@ from urllib.parse import unquote, urlparse
 import weasyprint
 import weasyprint.css
 import weasyprint.css.validation.properties
+import weasyprint.pdf
 import weasyprint.text.ffi
 import weasyprint.text.line_break
 from weasyprint.css.tokens import get_single_keyword
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import ContentError, RenderError
-from . import columns, prepress, tagging  # noqa: F401  (columns: faster balancing; tagging: PDF/UA-1 tags)
+from . import columns, prepress, recolor, tagging  # noqa: F401  (columns: faster balancing; tagging: PDF/UA-1 tags)
 from .fonts import compact_cff_fonts
 from .formats import Format
 
@@ -73,10 +74,27 @@ class RenderedPDF:
 
 def render_document(html: str, root: Path) -> weasyprint.Document:
     """Lay out one HTML document; refused fetches become a RenderError."""
-    fetcher = ProjectFetcher(root)
-    try:
+    with _fetches_checked():
         return weasyprint.HTML(string=html, base_url=root.as_uri() + "/",
-                               url_fetcher=fetcher).render()
+                               url_fetcher=ProjectFetcher(root)).render()
+
+
+def recoloured(document: weasyprint.Document, html: str, root: Path) -> weasyprint.Document:
+    """`document` (laid out by render_document) drawn in the colours of
+    `html`, the same document with a colour-only stylesheet more
+    (recolor.py): a copy sharing its layout, which takes the new colours.
+    recolor.NotRecolourable when it cannot be."""
+    copy = document.copy()
+    copy._html = document._html
+    with _fetches_checked():
+        recolor.recolour(copy, document._html, html, root, ProjectFetcher(root))
+    return copy
+
+
+@contextlib.contextmanager
+def _fetches_checked():
+    try:
+        yield
     except ForbiddenFetch as exc:     # a BaseException in WeasyPrint: catch it here, by name
         raise ContentError(f"a template or stylesheet asked for '{exc}', which is not a file in "
                            f"the project's {' and '.join(READABLE_DIRS)} folders; nothing was "
@@ -647,6 +665,21 @@ def scales_below(scale: float, min_scale: float) -> list[float]:
     return steps
 
 
+# CJK fonts re-subset to the glyphs used (fonts.compact_cff_fonts), on the
+# objects WeasyPrint builds, before they are written: no second pass over
+# the PDF.
+WEASYPRINT_BUILD_FONTS_DICTIONARY = weasyprint.pdf.build_fonts_dictionary
+
+
+def _build_fonts_dictionary(pdf, *args, **kwargs):
+    fonts = WEASYPRINT_BUILD_FONTS_DICTIONARY(pdf, *args, **kwargs)
+    compact_cff_fonts(pdf.objects)
+    return fonts
+
+
+weasyprint.pdf.build_fonts_dictionary = _build_fonts_dictionary   # imported by name there
+
+
 def to_pdf(document: weasyprint.Document, small_text_black: bool = False, **options) -> RenderedPDF:
     """The PDF bytes and what the manifest needs to know about them; with
     `small_text_black` (print-shop files) type under 12 pt in 100% K."""
@@ -656,7 +689,7 @@ def to_pdf(document: weasyprint.Document, small_text_black: bool = False, **opti
             anchors.setdefault(name, number)
     tagging.mark_document(document)
     with prepress.small_text_in_black() if small_text_black else contextlib.nullcontext():
-        data = compact_cff_fonts(document.write_pdf(**options))
+        data = document.write_pdf(**options)
     first = document.pages[0]
     return RenderedPDF(data=data, pages=len(document.pages),
                        page_size_pt=(round(first.width * 0.75, 3), round(first.height * 0.75, 3)),
