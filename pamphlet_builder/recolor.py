@@ -26,7 +26,6 @@ from weasyprint.css import AnonymousStyle, ComputedStyle
 from weasyprint.css.properties import INHERITED
 from weasyprint.css.counters import CounterStyle
 from weasyprint.layout.background import layout_backgrounds
-from weasyprint.text.fonts import FontConfiguration
 
 # Properties that change what is drawn, never where: what a colour-only
 # stylesheet may set, and what a box takes from the variant's style.
@@ -77,14 +76,14 @@ def colour_only(path: Path) -> bool:
 
 
 def recolour(document: weasyprint.Document, laid_out: weasyprint.HTML, html: str, root: Path,
-             fetcher) -> None:
+             fetcher, font_config) -> None:
     """Give `document` (laid out from `laid_out`) the colours of `html`
     (the same document with a colour-only stylesheet more), in place.
     NotRecolourable when the two documents' elements differ."""
     variant = weasyprint.HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
     options = dict(weasyprint.DEFAULT_OPTIONS)
     context = weasyprint.Document._build_layout_context(
-        variant, FontConfiguration(), CounterStyle(), {}, options)
+        variant, font_config, CounterStyle(), {}, options)
     elements = _same_elements(laid_out, variant)
     styles: dict[int, tuple] = {}
     for page in document.pages:
