@@ -111,7 +111,7 @@ def thumbnails(out: Path, entry: DocumentEntry) -> list[str]:
             scale = THUMB_WIDTH_PX / page.get_width()
             image = page.render(scale=scale).to_pil()
             buffer = io.BytesIO()
-            image.save(buffer, format="PNG", optimize=True)
+            image.save(buffer, format="PNG", compress_level=6)   # optimize=True: 5x the time, 0.3% smaller
             write_output(out, name, buffer.getvalue())
     finally:
         document.close()

@@ -299,6 +299,28 @@ def fit_boxes(document: weasyprint.Document) -> list[FitBox]:
     return found
 
 
+# WeasyPrint allocates C arrays with their length in the type ('hb_codepoint_t[1234]')
+# and cffi parses every new type with pycparser (2 ms each, for each font of each
+# document): the same arrays, allocated by an open type and a length.
+_ffi = weasyprint.text.ffi.ffi
+_ffi_new = _ffi.new
+SIZED_ARRAY_RE = re.compile(r"([A-Za-z_][\w ]*)\[(\d+)\]")
+
+
+def _ffi_new_sized(cdecl, init=None):
+    sized = SIZED_ARRAY_RE.fullmatch(cdecl) if isinstance(cdecl, str) else None
+    if sized is None or isinstance(init, (bytes, str)):
+        return _ffi_new(cdecl, init)
+    array = _ffi_new(sized.group(1) + "[]", int(sized.group(2)))
+    if init is not None:
+        values = list(init)
+        array[0:len(values)] = values
+    return array
+
+
+_ffi.new = _ffi_new_sized
+
+
 def overflows(document: weasyprint.Document) -> dict[str, tuple[float, bool]]:
     """Card faces and panels (`fit-box`) whose `fit-content` does not fit:
     id -> (points past the bottom, whether that figure is only a lower bound).

@@ -72,12 +72,14 @@ def make_qr(contact: Contact, spec: QRSpec, fill: str = "#000000") -> QRCode:
 
 
 def _runs_path(matrix: list[list[bool]]) -> str:
-    """One rectangle per horizontal run of dark modules, in module units:
-    a third of the path of one square per module (WeasyPrint parses the
-    path of every code on every page), and no hairline seams between modules."""
-    path = []
+    """One rectangle per horizontal run of dark modules, carried down over
+    the rows below that have the same run, in module units: a fifth of the
+    path of one square per module (WeasyPrint parses the path of every code
+    on every page), and no hairline seams between modules."""
+    rectangles: list[list[int]] = []          # [x, y, width, height]
+    open_runs: dict[tuple[int, int], list[int]] = {}
     for y, row in enumerate(matrix):
-        x = 0
+        runs, x = [], 0
         while x < len(row):
             if not row[x]:
                 x += 1
@@ -85,5 +87,14 @@ def _runs_path(matrix: list[list[bool]]) -> str:
             start = x
             while x < len(row) and row[x]:
                 x += 1
-            path.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-    return "".join(path)
+            runs.append((start, x))
+        below: dict[tuple[int, int], list[int]] = {}
+        for run in runs:
+            if run in open_runs:
+                open_runs[run][3] += 1
+                below[run] = open_runs[run]
+            else:
+                below[run] = [run[0], y, run[1] - run[0], 1]
+                rectangles.append(below[run])
+        open_runs = below
+    return "".join(f"M{x} {y}h{w}v{h}h-{w}z" for x, y, w, h in rectangles)
