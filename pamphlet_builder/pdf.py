@@ -565,7 +565,8 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
         return fits(scale) and len(render(scale)[0].pages) <= pages_wanted(scale)
 
     def overshoot_at(scale: float) -> float:
-        return overshoot(render(scale)[0], pages_wanted(scale))
+        wanted = pages_wanted(scale)
+        return overshoot(render(scale)[0], wanted if wanted < fmt.max_pages else None)
 
     start = _nearest(scales, guess) if guess else 0
     if exact and guess and fits(scales[start]):
@@ -587,11 +588,13 @@ def render_fitting(make_html, fmt: Format, root: Path, min_scale: float,
 PAGE_ROOM_LEFT = 0.5
 
 
-def overshoot(document: weasyprint.Document, max_pages: int) -> float:
+def overshoot(document: weasyprint.Document, max_pages: int | None) -> float:
     """How far a layout runs over, as a share of the room it has: a box's
     text past its bottom, a line past its sides, pages past `max_pages`
-    (the last one counted by how full it is); 0 when nothing does. The
-    search reads from it which size to try next."""
+    (the English page count; the last one counted by how full it is); 0
+    when nothing does. The search reads from it which size to try next:
+    past the format's own page limit (a handout on 3 pages) it says
+    nothing, and the search tries the next size down, which usually does."""
     over = 0.0
     for box in fit_boxes(document):
         if box.limit > box.top:
@@ -599,7 +602,7 @@ def overshoot(document: weasyprint.Document, max_pages: int) -> float:
         if box.too_wide_pt and box.width:
             over = max(over, box.too_wide_pt / 0.75 / box.width)
     pages = len(document.pages)
-    if pages > max_pages >= 1:
+    if max_pages is not None and pages > max_pages >= 1:
         # The pages before the last have some room left at their feet (a
         # section or the help box that did not fit moved on): about half of
         # what the last page holds is what must be won.
