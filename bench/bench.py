@@ -7,8 +7,8 @@ machine, side by side with the naive way of doing the same work.
 
 Every run works on a copy of the project in a temporary folder; nothing in
 the repository is touched. It prints:
-- cold build (documents, sheets, thumbnails, catalog): wall and CPU time,
-  peak memory of the whole process tree;
+- cold build (documents, sheets, web pages, thumbnails, catalog): wall and
+  CPU time and their ratio, peak memory of the whole process tree;
 - no-op rebuild; rebuild after editing one English sentence; after editing
   the theme;
 - median render time per document by format and by script, PDF size by script;
@@ -136,7 +136,7 @@ def per_document(project: Path) -> tuple[list, dict]:
                                             catalog=False, jobs=1, keep_html=True))
         sizes = defaultdict(list)
         for result in report.results:
-            if result.entry:
+            if result.entry and result.entry["kind"] == "document":
                 script = SCRIPT_GROUP[loaded.languages[result.lang].script]
                 sizes[(result.entry["format"], script)].append(
                     (Path(out) / result.entry["path"]).stat().st_size / 1024)
@@ -201,9 +201,10 @@ def main() -> None:
         manifest = json.loads((out / "manifest.json").read_text())
         documents = [e for e in manifest["outputs"] if e["kind"] == "document"]
         sheets = [e for e in manifest["outputs"] if e["kind"] == "sheet"]
-        print(f"cold build: {len(documents)} documents, {len(sheets)} sheets, thumbnails, catalog: "
-              f"wall {wall:.1f} s, CPU {cpu:.1f} s, peak memory {peak / 2**20:.0f} MB "
-              f"({os.cpu_count()} cores)")
+        pages = [e for e in manifest["outputs"] if e["kind"] == "web"]
+        print(f"cold build: {len(documents)} documents, {len(sheets)} sheets, {len(pages)} web pages, "
+              f"thumbnails, catalog: wall {wall:.1f} s, CPU {cpu:.1f} s (CPU/wall {cpu / wall:.2f}), "
+              f"peak memory {peak / 2**20:.0f} MB ({os.cpu_count()} cores)")
         print(f"no-op rebuild: {run_build(project, out)[0]:.2f} s")
         card = project / "pamphlets/never-use-alone-card/en.md"
         card.write_text(edited(card.read_text(), "Tell them the address where you are.",

@@ -90,9 +90,13 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
         result = Result(material.id, lang.code, rel)
         try:
             same_pages = variant.paper is None and variant.shrink     # same page, same fitting
+            # Where the search starts: the office print's size for its copies, else the size
+            # this file took last time (an edit seldom moves it).
+            start = guess if same_pages else None
+            if start is None and not variant.same_layout:
+                start = _last_scale(previous.get(rel))
             result.entry = render_variant(loaded, material, lang, variant, translate, options,
-                                          previous.get(rel), plan_only, guess if same_pages else None,
-                                          office)
+                                          previous.get(rel), plan_only, start, office)
             if variant.primary and result.entry:
                 guess = cast(DocumentEntry, result.entry).get("fit_scale")
             result.reused = result.entry is previous.get(rel)
@@ -106,6 +110,11 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
     if STANDARD in variants and options.web:      # the office print's web page
         results.append(_web_result(loaded, material, lang, translate, options, previous, plan_only))
     return results
+
+
+def _last_scale(entry: OutputEntry | None) -> float | None:
+    scale = cast(dict, entry or {}).get("fit_scale")
+    return float(scale) if isinstance(scale, (int, float)) and 0 < scale <= 1 else None
 
 
 def _web_result(loaded: Loaded, material: Material, lang: Language, translate: Translator,

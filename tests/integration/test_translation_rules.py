@@ -313,3 +313,25 @@ def test_cli_import_of_a_bad_sheet_returns_2_and_names_the_file(filled, capsys):
     assert "Traceback" not in out + err
     assert "bad.csv" in err and "nothing was written" in err and "988" in err
     assert po_bytes(filled) == before
+
+
+def test_a_rule_broken_after_a_clean_preflight_is_found(filled, monkeypatch):
+    """The preflight remembers each catalog's rule findings by what they read
+    (.cache/checked.json): a catalog edited since is checked again, and so
+    is a catalog whose English changed; the others are not."""
+    assert not [f for f in checks.run_checks(filled.project(), remember=True)
+                if f.check == "translation rules"]
+    domain, msgid, _, msgstr = BROKEN[0]
+    set_msgstr(filled, domain, msgid, msgstr)
+    found = [f for f in checks.run_checks(filled.project(), remember=True)
+             if f.check == "translation rules"]
+    assert [(f.lang, f.group) for f in found] == [("es", domain)]
+    checked = []
+    rules = checks._rules_findings
+    monkeypatch.setattr(checks, "_rules_findings",
+                        lambda project, lang, domain, catalog: checked.append((lang, domain))
+                        or rules(project, lang, domain, catalog))
+    text = filled.root / "pamphlets/test-card/en.md"
+    text.write_text(text.read_text().replace("- One short point.", "- One short point, again."))
+    checks.run_checks(filled.project(), remember=True)
+    assert checked == [("es", "test-card")]
