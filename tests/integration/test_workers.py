@@ -44,3 +44,20 @@ def test_a_job_that_runs_too_long_is_stopped_and_reported(scratch, monkeypatch):
     assert "ran for more than 5 s and was stopped" in failed["en/card-a.pdf"]
     assert {r.path for r in report.results if not r.error} == {"en/card-b.pdf", "en/card-c.pdf"}
     manifest_matches_files(scratch.root / "output")
+
+
+def test_the_longest_jobs_are_sent_first():
+    """Handouts (and the slower scripts) before tri-folds before cards, so
+    that the last jobs in the workers are short ones."""
+    from pamphlet_builder.content import load_project
+    from pamphlet_builder.model import BuildOptions, Job
+    from pamphlet_builder.schedule import expected_cost
+
+    from ..conftest import ROOT
+    project = load_project(ROOT)
+    options = BuildOptions(out=ROOT / "output")
+    cost = {(m, lang): expected_cost(project, Job(m, lang), options)
+            for m in ("safer-use-handout", "moud-trifold", "never-use-alone-card") for lang in ("en", "ja")}
+    assert cost["safer-use-handout", "en"] > cost["moud-trifold", "ja"] > cost["never-use-alone-card", "ja"]
+    assert cost["safer-use-handout", "ja"] > cost["safer-use-handout", "en"]
+    assert cost["never-use-alone-card", "ja"] > cost["never-use-alone-card", "en"]
