@@ -48,6 +48,7 @@ def build_sheets(project: Project, options: BuildOptions, built: list[Result],
         return [Result("sheets", "", "sheets", exc)]
     problem = card_problems(project, built, previous, fingerprints)
     results: list[Result] = []
+    readers: dict[Path, PdfReader] = {}
     cards = [r for r in built if r.path == paths.document(r.material, r.lang, STANDARD)
              and is_card(project, r.material)]          # office prints of wallet cards
     for card in cards:
@@ -59,7 +60,7 @@ def build_sheets(project: Project, options: BuildOptions, built: list[Result],
             progress(rel)
             results.append(_sheet(options.out, rel, [card.path], preset, nudge,
                                   f"{title} ({card.lang}), {preset.name}",
-                                  card.material, card.lang, previous.get(rel), problem))
+                                  card.material, card.lang, previous.get(rel), problem, readers))
     built_paths = {r.path for r in built}
     for name, sources in mixed_sheets(project, results):
         if (options.materials or options.langs) and not built_paths & set(sources):
@@ -68,7 +69,7 @@ def build_sheets(project: Project, options: BuildOptions, built: list[Result],
             rel = paths.mixed_sheet(name, preset.name)
             progress(rel)
             results.append(_sheet(options.out, rel, sources, preset, nudge, f"{name}, {preset.name}",
-                                  name, "mixed", previous.get(rel), problem))
+                                  name, "mixed", previous.get(rel), problem, readers))
     for preset in PRESETS.values():
         results.append(_alignment(project, options.out, preset, nudge, options.printer,
                                   previous.get(paths.alignment_sheet(preset.name))))
@@ -196,7 +197,11 @@ def load_nudge(root: Path, printer: str) -> Nudge:
 
 
 def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge, title: str,
-           material: str, lang: str, previous: OutputEntry | None, card_problem: CardProblem) -> Result:
+           material: str, lang: str, previous: OutputEntry | None, card_problem: CardProblem,
+           readers: dict[Path, PdfReader] | None = None) -> Result:
+    """One card sheet; `readers` keeps each card PDF read once for all the
+    sheets it is on (reading a tagged PDF is most of a sheet's time)."""
+    readers = {} if readers is None else readers
     result = Result(material, lang, rel)
     problems = [f"{source}: {p}" for source in sources if (p := card_problem(source))]
     why = "not rebuilt, so that it never mixes old and new cards: the card " + "; the card ".join(problems)
@@ -218,7 +223,7 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
             if not path.exists():
                 raise RenderError(f"the card {source} has not been built", path,
                                   hint="build it first (or fix why it failed)")
-            reader = PdfReader(path)
+            reader = readers.get(path) or readers.setdefault(path, PdfReader(path))
             pages.append((reader.pages[0], reader.pages[1]))
         data, cells = impose_cards(pages, preset, nudge, title)
         write_output(out, rel, data)
