@@ -52,10 +52,13 @@ def copy_project(into: Path) -> Path:
 
 
 class PeakMemory:
-    """Samples the summed RSS of a process and its descendants."""
+    """Samples the summed RSS of a process and its descendants (pages shared
+    between them, libraries and fonts, counted in each), and their summed
+    PSS (each shared page split between the processes that share it: the
+    memory the build takes)."""
 
     def __init__(self, pid: int):
-        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+        self.pid, self.peak, self.peak_pss, self.stop = pid, 0, 0, threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self):
@@ -84,19 +87,22 @@ class PeakMemory:
 
     def _run(self):
         while not self.stop.wait(0.1):
-            total = 0
+            total = pss = 0
             for pid in self._tree():
                 try:
                     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmRSS:"):
                             total += int(line.split()[1]) * 1024
+                    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                        if line.startswith("Pss:"):
+                            pss += int(line.split()[1]) * 1024
                 except OSError:
                     pass
-            self.peak = max(self.peak, total)
+            self.peak, self.peak_pss = max(self.peak, total), max(self.peak_pss, pss)
 
 
-def run_build(project: Path, out: Path, *args: str) -> tuple[float, float, int]:
-    """(wall s, CPU s of the tree, peak RSS bytes) of one `build` command."""
+def run_build(project: Path, out: Path, *args: str) -> tuple[float, float, tuple[int, int]]:
+    """(wall s, CPU s of the tree, (peak RSS, peak PSS) bytes) of one `build` command."""
     command = [sys.executable, str(project / "make_pamphlets.py"), "build", "--out", str(out), *args]
     before = os.times()
     started = time.perf_counter()
@@ -108,7 +114,7 @@ def run_build(project: Path, out: Path, *args: str) -> tuple[float, float, int]:
     if process.returncode not in (0,):
         raise SystemExit(f"build failed ({process.returncode}):\n{stdout}\n{stderr}")
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return wall, cpu, memory.peak
+    return wall, cpu, (memory.peak, memory.peak_pss)
 
 
 def per_document(project: Path) -> tuple[list, dict]:
@@ -154,7 +160,7 @@ def naive_loop(project: Path, work: Path) -> tuple[float, float, int]:
     html_out = work / "html"
     build(load_project(project), BuildOptions(out=html_out, variants=["standard"], sheets=False,
                                               catalog=False, keep_html=True, force=True))
-    htmls = sorted(html_out.glob("*/*.html"))
+    htmls = sorted(html_out.glob("*/*.print.html"))     # the office prints' HTML, not the web pages
     ours = run_build(project, work / "ours", "--variant", "standard", "--no-sheets", "--no-catalog",
                      "--force")[0]
     weasyprint = Path(sys.executable).with_name("weasyprint")
@@ -204,7 +210,8 @@ def main() -> None:
         pages = [e for e in manifest["outputs"] if e["kind"] == "web"]
         print(f"cold build: {len(documents)} documents, {len(sheets)} sheets, {len(pages)} web pages, "
               f"thumbnails, catalog: wall {wall:.1f} s, CPU {cpu:.1f} s (CPU/wall {cpu / wall:.2f}), "
-              f"peak memory {peak / 2**20:.0f} MB ({os.cpu_count()} cores)")
+              f"peak memory {peak[0] / 2**20:.0f} MB RSS, {peak[1] / 2**20:.0f} MB PSS "
+              f"({os.cpu_count()} cores)")
         print(f"no-op rebuild: {run_build(project, out)[0]:.2f} s")
         card = project / "pamphlets/never-use-alone-card/en.md"
         card.write_text(edited(card.read_text(), "Tell them the address where you are.",
@@ -244,7 +251,8 @@ def main() -> None:
             count = len([e for e in json.loads((work / f"out-{factor}" / "manifest.json").read_text())
                          ["outputs"] if e["kind"] == "document"])
             print(f"scaling {factor:2}x: {count:4} documents in {wall:6.1f} s = "
-                  f"{wall / count:.3f} s per document, peak memory {peak / 2**20:.0f} MB")
+                  f"{wall / count:.3f} s per document, peak memory {peak[0] / 2**20:.0f} MB RSS, "
+                  f"{peak[1] / 2**20:.0f} MB PSS")
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
     results = []
     guess: float | None = None          # the office print's type size: where its copies start
     office: dict = {}                   # the office print as laid out, for those drawn from it
-    for variant in variants:
+    for number, variant in enumerate(variants):
         rel = paths.document(material.id, lang.code, variant)
         progress(rel)
         result = Result(material.id, lang.code, rel)
@@ -106,6 +106,8 @@ def build_material(loaded: Loaded, material: Material, lang: Language, options: 
             result.error = as_build_error(exc, f"building {rel}")
             result.error.path = result.error.path or material.folder
         results.append(result)
+        if not any(v.same_layout for v in variants[number + 1:]):
+            office.clear()              # no variant left to draw from it: free its layout
         after_each()
     if STANDARD in variants and options.web:      # the office print's web page
         results.append(_web_result(loaded, material, lang, translate, options, previous, plan_only))

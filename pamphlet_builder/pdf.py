@@ -74,28 +74,38 @@ class RenderedPDF:
 
 def render_document(html: str, root: Path) -> weasyprint.Document:
     """Lay out one HTML document; refused fetches become a RenderError."""
+    fonts = _fonts(html)
     with _fetches_checked():
         document = weasyprint.HTML(string=html, base_url=root.as_uri() + "/",
-                                   url_fetcher=ProjectFetcher(root)).render(font_config=_fonts())
+                                   url_fetcher=ProjectFetcher(root)).render(font_config=fonts)
     if "@font-face" in html or _font_faces_seen:
         _shared_fonts.clear()       # its fonts are its own: the next document starts afresh
     return document
 
 
 # One font configuration (Pango's font map: fonts loaded, glyphs measured)
-# for the documents of a process instead of a new one each: 18% of a card's
-# layout. A document with its own fonts (@font-face) leaves it behind.
-_shared_fonts: list = []
+# for the documents of a language in a process instead of a new one each:
+# 18% of a card's layout. Two languages at most (a translation and the
+# English it is fitted to): a worker that has built Japanese, Korean and
+# Chinese does not keep all their fonts (100 MB). A document with its own
+# fonts (@font-face) leaves them behind.
+_shared_fonts: dict[str, object] = {}
 _font_faces_seen = False
+HTML_LANG_RE = re.compile(r"<html\b[^>]*?\slang=\"([^\"]*)\"")
 
 
-def _fonts():
+def _fonts(html: str):
     global _font_faces_seen
     _font_faces_seen = False
-    if not _shared_fonts:
+    found = HTML_LANG_RE.search(html[:4000])
+    lang = found.group(1) if found else ""
+    if lang not in _shared_fonts:
         from weasyprint.text.fonts import FontConfiguration
-        _shared_fonts.append(FontConfiguration())
-    return _shared_fonts[0]
+        while len(_shared_fonts) >= 2:
+            del _shared_fonts[next(iter(_shared_fonts))]      # the least recently used
+        _shared_fonts[lang] = FontConfiguration()
+    _shared_fonts[lang] = _shared_fonts.pop(lang)             # now the most recent
+    return _shared_fonts[lang]
 
 
 def recoloured(document: weasyprint.Document, html: str, root: Path) -> weasyprint.Document:
@@ -106,7 +116,7 @@ def recoloured(document: weasyprint.Document, html: str, root: Path) -> weasypri
     copy = document.copy()
     copy._html = document._html
     with _fetches_checked():
-        recolor.recolour(copy, document._html, html, root, ProjectFetcher(root), _fonts())
+        recolor.recolour(copy, document._html, html, root, ProjectFetcher(root), _fonts(html))
     return copy
 
 
@@ -736,6 +746,9 @@ def to_pdf(document: weasyprint.Document, small_text_black: bool = False, **opti
     tagging.mark_document(document)
     with prepress.small_text_in_black() if small_text_black else contextlib.nullcontext():
         data = document.write_pdf(**options)
+    # The embedded fonts' files (20 MB each for CJK), read for this PDF: not
+    # kept while the layout lives on for a variant drawn from it.
+    document.fonts.clear()
     first = document.pages[0]
     return RenderedPDF(data=data, pages=len(document.pages),
                        page_size_pt=(round(first.width * 0.75, 3), round(first.height * 0.75, 3)),
