@@ -22,7 +22,7 @@ import os
 import signal
 import time
 from multiprocessing.pool import Pool
-from typing import Callable
+from typing import Any, Callable
 
 from . import paths
 from .content import Material, Project, load_project
@@ -209,7 +209,7 @@ class Renderers:
         self.pending: list = []         # (job, its result to come from a worker)
         self.queued: list[Job] = []     # jobs not sent to a worker
         self.loaded: Loaded | None = None
-        self.started = multiprocessing.get_context("spawn").SimpleQueue()
+        self.started: Any = None        # which worker holds which job (a queue, with the pool)
         self.lost_jobs = False          # a job whose result will never come: terminate the pool
         self.dead: dict[Job, float] = {}   # job -> when its worker was seen gone
 
@@ -236,6 +236,7 @@ class Renderers:
         (one job alone is cheaper here than starting a worker)."""
         self.queued += jobs
         if self.pool is None and self.workers > 1 and len(self.queued) > 1:
+            self.started = multiprocessing.get_context("spawn").SimpleQueue()
             self.pool = multiprocessing.get_context("spawn").Pool(
                 self.workers, initializer=_worker_start,
                 initargs=(self.project.root, self.started), maxtasksperchild=RECYCLE_AFTER)
@@ -257,7 +258,7 @@ class Renderers:
         holders: dict[Job, tuple[int, float]] = {}   # job -> (worker pid, since)
         waiting = dict(self.pending)
         while waiting:
-            while not self.started.empty():
+            while self.started is not None and not self.started.empty():
                 job, pid, since = self.started.get()
                 holders[Job(*job)] = (pid, since)
             for job, handle in list(waiting.items()):

@@ -17,9 +17,7 @@ import hashlib
 import io
 import json
 from pathlib import Path
-from typing import Callable
-
-from pypdf import PdfReader
+from typing import TYPE_CHECKING, Callable
 
 from . import paths
 from .contacts import ID_RE
@@ -33,6 +31,9 @@ from .outputs import file_sha256, is_up_to_date, write_output
 from .templating import make_environment
 from .variants import STANDARD
 from .yamlfile import load_yaml, require_mapping
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 CardProblem = Callable[[str], "str | None"]
 
@@ -223,6 +224,7 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
             if not path.exists():
                 raise RenderError(f"the card {source} has not been built", path,
                                   hint="build it first (or fix why it failed)")
+            from pypdf import PdfReader     # here: a no-op build never reads a PDF
             reader = readers.get(path) or readers.setdefault(path, PdfReader(path))
             pages.append((reader.pages[0], reader.pages[1]))
         data, cells = impose_cards(pages, preset, nudge, title)
@@ -256,6 +258,7 @@ def _alignment(project: Project, out: Path, preset: Preset, nudge: Nudge, printe
         html = make_environment(project.root, documents=False).get_template("alignment.html").render(
             cells=range(1, cells + 1), preset=preset.name, printer=printer)
         document = render_document(html, project.root)
+        from pypdf import PdfReader
         reader = PdfReader(io.BytesIO(document.write_pdf()))
         pages = [(reader.pages[2 * i], reader.pages[2 * i + 1]) for i in range(cells)]
         data, placed = impose_cards(pages, preset, nudge, f"Alignment test, {preset.name}")
