@@ -192,11 +192,10 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
         if variant.same_layout and office and variant.stylesheet \
                 and recolor.colour_only(project.root / "styles" / variant.stylesheet):
             try:
-                laid_out, scale = office["document"], office["scale"]
-                document = recoloured(laid_out, make_html(scale), project.root)
+                scale = office["scale"]
+                document = recoloured(office["document"], make_html(scale), project.root)
             except recolor.NotRecolourable as exc:
                 log.info("%s laid out again: %s", rel, exc)
-                document = None
         if document is None:
             document, scale = render_fitting(make_html, limits, project.root, min_scale,
                                              english.pages if english else None, guess,

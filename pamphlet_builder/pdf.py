@@ -27,7 +27,7 @@ from weasyprint.css.tokens import get_single_keyword
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import ContentError, RenderError
-from . import columns, prepress, recolor, tagging  # noqa: F401  (columns: faster balancing; tagging: PDF/UA-1 tags)
+from . import columns, prepress, recolor, tagging  # noqa: F401  (columns, tagging: patch WeasyPrint on import)
 from .fonts import compact_cff_fonts
 from .formats import Format
 

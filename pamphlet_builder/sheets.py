@@ -224,9 +224,10 @@ def _sheet(out: Path, rel: str, sources: list[str], preset: Preset, nudge: Nudge
             if not path.exists():
                 raise RenderError(f"the card {source} has not been built", path,
                                   hint="build it first (or fix why it failed)")
-            from pypdf import PdfReader     # here: a no-op build never reads a PDF
-            reader = readers.get(path) or readers.setdefault(path, PdfReader(path))
-            pages.append((reader.pages[0], reader.pages[1]))
+            if path not in readers:
+                from pypdf import PdfReader     # here: a no-op build never reads a PDF
+                readers[path] = PdfReader(path)
+            pages.append((readers[path].pages[0], readers[path].pages[1]))
         data, cells = impose_cards(pages, preset, nudge, title)
         write_output(out, rel, data)
     except Exception as exc:        # the job boundary: this sheet fails, the build goes on
