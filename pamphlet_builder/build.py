@@ -48,7 +48,8 @@ def build(project: Project, options: BuildOptions,
 def _build(project: Project, options: BuildOptions, progress: Callable[[str], None],
            report: BuildReport) -> None:
     started = time.monotonic()
-    previous, options = _previous_outputs(options, report)
+    on_disk = read_manifest(options.out)        # read once: only this build writes it, at the end
+    previous, options = _previous_outputs(on_disk, options, report)
     materials, languages, _ = plan.plan(project, options)
     fingerprints = InputFingerprints(project, options)
 
@@ -63,7 +64,7 @@ def _build(project: Project, options: BuildOptions, progress: Callable[[str], No
                                               progress)
         log.info("sheets done at %.2f s", time.monotonic() - started)
 
-    manifest = _write_manifest(project, options, report)
+    manifest = _write_manifest(project, options, report, on_disk or {})
     if options.catalog:
         report.catalog = catalog.write_catalog(project, options.out, manifest)
         log.info("catalog done at %.2f s", time.monotonic() - started)
@@ -81,29 +82,28 @@ def _longer_than_english(results: list) -> list[str]:
                                  for e in longer)]
 
 
-def _previous_outputs(options: BuildOptions, report: BuildReport
-                      ) -> tuple[dict[str, OutputEntry], BuildOptions]:
+def _previous_outputs(previous: dict[str, OutputEntry] | None, options: BuildOptions,
+                      report: BuildReport) -> tuple[dict[str, OutputEntry], BuildOptions]:
     """The previous build's entries by path, and the options to build with.
     A damaged manifest is no manifest; and the new one must not shrink to
     this build's scope, so every output is checked again."""
-    previous = read_manifest(options.out)
     if previous is None:
         report.notes.append("output/manifest.json was damaged: every file was checked again")
         return {}, replace(options, materials=[], langs=[])
     return ({} if options.force else previous), options
 
 
-def _write_manifest(project: Project, options: BuildOptions, report: BuildReport) -> Manifest:
+def _write_manifest(project: Project, options: BuildOptions, report: BuildReport,
+                    before: dict[str, OutputEntry]) -> Manifest:
     """The manifest with this build's entries (and the catalog's key, when
     there is a catalog), without the outputs the project no longer makes;
     counts the outputs rebuilt with the same bytes."""
-    before = read_manifest(options.out) or {}
     entries = [r.entry for r in report.results if r.entry]
     report.unchanged = sum(1 for r in report.results if r.entry and not r.reused
                            and before.get(r.path, {}).get("sha256") == r.entry.get("sha256"))
     out_of_date = {r.path: r.error.message.splitlines()[0] for r in report.failed if r.error}
     out_of_date.update((r.path, r.stale) for r in report.results if r.stale)
     manifest, report.removed = write_manifest(
-        options.out, entries, out_of_date, [r.path for r in report.failed], plan.still_made(project),
+        options.out, before, entries, out_of_date, [r.path for r in report.failed], plan.still_made(project),
         catalog.manifest_fields(project, options.out) if options.catalog else None)
     return manifest

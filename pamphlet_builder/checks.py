@@ -146,8 +146,8 @@ def check_stylesheets(root: Path) -> list[Finding]:
     """Each stylesheet parsed as WeasyPrint will parse it: what it ignores
     (unknown properties, invalid values) is a warning at its line, and what
     it cannot read (@import outside styles/, not UTF-8) an error."""
-    import weasyprint                       # here: a no-op build never needs it
-    from .pdf import ForbiddenFetch, ProjectFetcher
+    from .pdf import ForbiddenFetch, ProjectFetcher     # WeasyPrint: a no-op build never needs it
+    import weasyprint
     findings = []
     for path in sorted((root / "styles").glob("*.css")):
         where = path.relative_to(root).as_posix()

@@ -179,9 +179,9 @@ def render_variant(loaded: Loaded, material: Material, lang: Language, variant: 
         return previous
     if plan_only:
         raise NeedsRendering(rel)
-    from . import recolor                           # WeasyPrint: only when rendering
     from .pdf import (covered_text, qr_widths, recoloured, render_fitting, small_type, to_pdf,
-                      unreadable_numbers)
+                      unreadable_numbers)       # WeasyPrint (pdf.py first): only when rendering
+    from . import recolor
     try:
         fonts.check_coverage(fonts.visible_text(full_size), lang)
     except BuildError as exc:

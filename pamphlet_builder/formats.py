@@ -18,6 +18,7 @@ PAPER_PT = {
     "half-letter": (5.5 * PT_PER_IN, 8.5 * PT_PER_IN),
 }
 BLEED_PT = 0.125 * PT_PER_IN          # US print shops; 3 mm in Europe
+SLUG_PT = 0.25 * PT_PER_IN       # room outside the bleed for a print-shop file's crop marks
 SMALL_PRINT_PT = 6.5    # nothing on any page prints smaller: small print, footer, proof strips
 STRIPS_PT_UNSHRUNK = 14.0   # where type never shrinks (large print), everything a reader
                             # needs prints at the body floor; footer and proof strips at this

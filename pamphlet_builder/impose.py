@@ -17,16 +17,16 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, ByteStringObject, DecodedStreamObject, DictionaryObject,
-                           IndirectObject, NameObject, RectangleObject, StreamObject,
-                           TextStringObject)
+from .formats import PAPER_PT, PT_PER_IN, SLUG_PT
 
-from .formats import PAPER_PT, PT_PER_IN
+# pypdf is imported in the functions that write PDFs: a build that imposes
+# nothing (a no-op, a one-card edit) does not pay for importing it.
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfWriter
 
 CARD_PT = (3.5 * PT_PER_IN, 2 * PT_PER_IN)
-SLUG_PT = 0.25 * PT_PER_IN       # room outside the bleed for crop marks
 MARK_PT = 0.25 * PT_PER_IN       # length of a crop mark
 MARK_GAP_PT = 3.0                # between a mark and what it marks
 
@@ -86,6 +86,7 @@ def impose_cards(cards: list[tuple[PageObject, PageObject]], preset: Preset, nud
 
     Each card face becomes one form XObject drawn in every cell it fills, so
     a sheet of ten is barely larger than one card."""
+    from pypdf import PdfWriter
     writer = PdfWriter()
     width, height = preset.size
     faces = [[_form(writer, front), _form(writer, back)] for front, back in cards]
@@ -106,6 +107,7 @@ def impose_cards(cards: list[tuple[PageObject, PageObject]], preset: Preset, nud
 
 def _form(writer: PdfWriter, page: PageObject):
     """A page as a form XObject in `writer`, clipped to its media box."""
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, RectangleObject
     cloned = page.clone(writer)              # its resources, copied into `writer`
     content = DecodedStreamObject()
     content.set_data(page_content(page))
@@ -126,6 +128,7 @@ def page_content(page: PageObject) -> bytes:
 def _add_page(writer: PdfWriter, width: float, height: float, placed, lines,
               cmyk: bool = False) -> PageObject:
     """A page that draws forms at (x, y) and hairline marks on top."""
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
     page = writer.add_blank_page(width, height)
     names: dict[int, str] = {}
     ops = []
@@ -172,6 +175,7 @@ def _grid_marks(preset: Preset, offset: tuple[float, float]) -> list[tuple[float
 
 def _finish(writer: PdfWriter, title: str, lang: str | None = None) -> bytes:
     """Write with fixed metadata and an ID from the content: same input, same bytes."""
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject, StreamObject, TextStringObject
     writer.add_metadata({"/Title": title, "/Producer": "pamphlet_builder (pypdf, WeasyPrint)"})
     if lang:
         writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
@@ -191,6 +195,8 @@ def _finish(writer: PdfWriter, title: str, lang: str | None = None) -> bytes:
 def add_slug_and_marks(data: bytes) -> bytes:
     """Print-shop file: enlarge each page by a slug beyond WeasyPrint's bleed
     and draw crop marks there at the trim, in registration black."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, RectangleObject
     reader = PdfReader(io.BytesIO(data))
     writer = PdfWriter(clone_from=reader)
     writer.pdf_header = reader.pdf_header       # PDF/X-4 must stay PDF 1.6
@@ -227,6 +233,7 @@ def add_slug_and_marks(data: bytes) -> bytes:
 def _stable_document_id(writer: PdfWriter) -> None:
     """WeasyPrint gives PDF/X-4 files a random XMP DocumentID and file ID;
     derive both from the page content, so the same inputs give the same bytes."""
+    from pypdf.generic import ArrayObject, ByteStringObject
     metadata = writer._root_object.get("/Metadata")
     if metadata is None:
         return
@@ -243,6 +250,7 @@ def _stable_document_id(writer: PdfWriter) -> None:
 def two_up(data: bytes) -> bytes:
     """Each half-letter page twice on a landscape Letter sheet, with cut
     marks down the middle; a two-page flyer prints duplex, short edge."""
+    from pypdf import PdfReader, PdfWriter
     reader = PdfReader(io.BytesIO(data))
     writer = PdfWriter()
     width, height = PAPER_PT["letter"][1], PAPER_PT["letter"][0]

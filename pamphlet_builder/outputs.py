@@ -108,19 +108,19 @@ def remove_outputs(out: Path, entries: list[OutputEntry]) -> list[str]:
     return removed
 
 
-def write_manifest(out: Path, entries: list[OutputEntry], out_of_date: dict[str, str],
-                   failed: list[str], keep: Callable[[str], bool],
+def write_manifest(out: Path, before: dict[str, OutputEntry], entries: list[OutputEntry],
+                   out_of_date: dict[str, str], failed: list[str], keep: Callable[[str], bool],
                    catalog_fields: Callable[[list[OutputEntry]], str] | None = None
                    ) -> tuple[Manifest, list[str]]:
     """The manifest from the full plan: this build's entries, and the earlier
-    entries of outputs the project still makes (`keep`); the files of the
-    others are deleted and their paths returned. A failed output keeps its
-    previous entry (its previous PDF is untouched), marked `out_of_date`
-    with why and since when: the catalog never calls it ready. Sorted by
-    path, so the file never depends on the order work finished in. With
-    `catalog_fields` (catalog.manifest_fields), the entries get their page
-    pictures and the manifest the key of index.html for these outputs."""
-    merged = read_manifest(out) or {}
+    entries (`before`, from read_manifest) of outputs the project still makes
+    (`keep`); the files of the others are deleted and their paths returned.
+    A failed output keeps its previous entry (its previous PDF is untouched),
+    marked `out_of_date` with why and since when: the catalog never calls it
+    ready. Sorted by path, so the file never depends on the order work
+    finished in. With `catalog_fields` (catalog.manifest_fields), the entries
+    get their page pictures and the manifest the key of index.html."""
+    merged = dict(before)
     removed = remove_outputs(out, [e for path, e in merged.items() if not keep(path)])
     merged = {path: e for path, e in merged.items() if keep(path)}
     merged.update((e["path"], e) for e in entries)

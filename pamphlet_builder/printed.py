@@ -23,10 +23,11 @@ _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe
 # 〇一二三..., Ethiopic ፩..፱): three or more in a row are read as digits.
 @functools.cache
 def _numerals() -> re.Pattern:
-    """Built on first use (it reads 200,000 code points: 30 ms a no-op build needs not pay)."""
-    chars = "".join(chr(c) for c in range(0x80, 0x30000)
-                    if not chr(c).isdecimal() and unicodedata.numeric(chr(c), -1) in range(10)
-                    and unicodedata.category(chr(c)) in ("Lo", "Nl", "No"))
+    """Built on first use. `isnumeric` (in C) keeps the 1,200 of 200,000 code
+    points that have a numeric value at all, so the slower lookups run on those only."""
+    numeric = [c for c in map(chr, range(0x80, 0x30000)) if c.isnumeric() and not c.isdecimal()]
+    chars = "".join(c for c in numeric if unicodedata.numeric(c, -1) in range(10)
+                    and unicodedata.category(c) in ("Lo", "Nl", "No"))
     return re.compile(f"[{re.escape(chars)}]{{3,}}")
 # The three-digit numbers a US phone dials: N11 services and 988.
 SHORT_CODES = frozenset([f"{n}11" for n in range(2, 10)] + ["988"])

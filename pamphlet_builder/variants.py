@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from . import impose
-from .formats import BLEED_PT, FORMATS, PAPER_PT, Format
+from .formats import BLEED_PT, FORMATS, PAPER_PT, SLUG_PT, Format
 from .model import BuildOptions
 
 
@@ -99,7 +99,7 @@ class ShopFile(Variant):
     def manifest_fields(self, page_size_pt, options) -> dict:
         return {"pdf_variant": f"PDF/{options.pdfx.upper()}", "trim_size_pt": list(page_size_pt),
                 "bleed_pt": BLEED_PT,
-                "page_size_pt": [round(v + 2 * (BLEED_PT + impose.SLUG_PT), 3) for v in page_size_pt]}
+                "page_size_pt": [round(v + 2 * (BLEED_PT + SLUG_PT), 3) for v in page_size_pt]}
 
 
 ALL_FORMATS = tuple(FORMATS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import subprocess
+import sys
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import weasyprint
@@ -14,6 +16,8 @@ from pypdf import PdfReader
 from pamphlet_builder import pdf
 
 from ..pdfcheck import page_texts
+
+ROOT = Path(__file__).resolve().parents[2]
 
 KOREAN = """<!DOCTYPE html><html lang="ko"><head><style>
 @page { size: 3.5in 2in; margin: 0.1in }
@@ -75,3 +79,33 @@ def test_pdfs_without_cff_fonts_are_left_alone(monkeypatch):
     ours = html.write_pdf()
     monkeypatch.setattr(weasyprint.pdf, "build_fonts_dictionary", pdf.WEASYPRINT_BUILD_FONTS_DICTIONARY)
     assert font_files(ours) == [] and ours == html.write_pdf()
+
+
+def test_weasyprint_loads_its_libraries_without_lookups(tmp_path):
+    """A fresh process imports the renderer without one find_library call
+    (each ran ldconfig, gcc and ld: 22 of them at every start), loads
+    Pango, HarfBuzz and fontconfig by their sonames, puts find_library
+    back, and renders text."""
+    script = """
+import ctypes.util, sys
+from pathlib import Path
+calls = []
+original = ctypes.util.find_library
+ctypes.util.find_library = lambda name: calls.append(name) or original(name)
+wrapped = ctypes.util.find_library
+from pamphlet_builder import pdf
+assert ctypes.util.find_library is wrapped, "find_library was not put back"
+maps = Path("/proc/self/maps").read_text()
+loaded = sorted(lib for lib in ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0",
+                                "libharfbuzz-subset.so.0", "libfontconfig.so.1", "libgobject-2.0.so.0")
+                if lib in maps)
+html = '<html lang="en"><body style="font-family: Noto Sans">Call 988</body></html>'
+data = pdf.render_document(html, Path(sys.argv[1])).write_pdf()
+import io, pypdf
+print(len(calls), len(loaded), pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text().strip())
+"""
+    done = subprocess.run([sys.executable, "-c", script, str(ROOT)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    calls, loaded, text = done.stdout.split(maxsplit=2)
+    assert (int(calls), int(loaded), text.strip()) == (0, 6, "Call 988")
