@@ -38,7 +38,7 @@ from weasyprint.css.tokens import get_single_keyword
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import ContentError, RenderError
-from . import columns, prepress, recolor, tagging  # noqa: F401  (columns, tagging: patch WeasyPrint on import)
+from . import columns, cssvars, prepress, recolor, tagging  # noqa: F401  (columns, tagging: patch WeasyPrint on import)
 from .fonts import compact_cff_fonts
 from .formats import Format
 
@@ -53,11 +53,14 @@ class ForbiddenFetch(FatalURLFetchingError):
 
 
 class ProjectFetcher(URLFetcher):
-    """Serves files under the project's readable folders; refuses the rest."""
+    """Serves files under the project's readable folders; refuses the rest.
+    Stylesheets come with the document's root-level theme variables
+    substituted (`values`, from cssvars.document_values)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, values: cssvars.Values | None = None):
         super().__init__(allowed_protocols=("file", "data"))
         self.root = root.resolve()
+        self.values = values or {}
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
@@ -72,6 +75,12 @@ class ProjectFetcher(URLFetcher):
             self.refused.append(url)
             raise ForbiddenFetch(url)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if self.values and path.suffix == ".css":
+            try:
+                return URLFetcherResponse(url, cssvars.substituted(path, cssvars.key(path, self.values), url),
+                                          {"Content-Type": mime})
+            except UnicodeDecodeError:
+                pass                # served as it is: WeasyPrint says what it cannot read
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
 
 
@@ -87,8 +96,9 @@ def render_document(html: str, root: Path) -> weasyprint.Document:
     """Lay out one HTML document; refused fetches become a RenderError."""
     fonts = _fonts(html)
     with _fetches_checked():
+        fetcher = ProjectFetcher(root, cssvars.document_values(html, root))
         document = weasyprint.HTML(string=html, base_url=root.as_uri() + "/",
-                                   url_fetcher=ProjectFetcher(root)).render(font_config=fonts)
+                                   url_fetcher=fetcher).render(font_config=fonts)
     if "@font-face" in html or _font_faces_seen:
         _shared_fonts.clear()       # its fonts are its own: the next document starts afresh
     return document
@@ -127,7 +137,8 @@ def recoloured(document: weasyprint.Document, html: str, root: Path) -> weasypri
     copy = document.copy()
     copy._html = document._html
     with _fetches_checked():
-        recolor.recolour(copy, document._html, html, root, ProjectFetcher(root), _fonts(html))
+        recolor.recolour(copy, document._html, html, root,
+                         ProjectFetcher(root, cssvars.document_values(html, root)), _fonts(html))
     return copy
 
 
@@ -188,10 +199,11 @@ def _cached_sheet(element, fetcher, media_type: str) -> weasyprint.CSS | None:
             or not path.is_file():
         return None                  # left to the fetcher, which refuses it by name
     stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, media_type)
+    values = cssvars.key(path, fetcher.values)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, media_type, values)
     if key not in _sheets:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = cssvars.substituted(path, values, path.as_uri()).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ContentError(f"not UTF-8 text ({exc.reason})", path,
                                hint="save the file as UTF-8") from None
@@ -199,7 +211,7 @@ def _cached_sheet(element, fetcher, media_type: str) -> weasyprint.CSS | None:
             global _font_faces_seen
             _font_faces_seen = True
             return None
-        if len(_sheets) > 64:
+        if len(_sheets) > 128:
             _sheets.clear()
         _sheets[key] = weasyprint.CSS(string=text, base_url=path.as_uri(), url_fetcher=fetcher,
                                       media_type=media_type)
