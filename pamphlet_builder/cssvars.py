@@ -149,7 +149,7 @@ def _declared_names(nodes) -> set[str]:
     stack = [list(nodes)]
     while stack:
         items = [n for n in stack.pop() if n.type not in ("whitespace", "comment")]
-        for here, after in zip(items, items[1:] + [None], strict=True):
+        for here, after in zip(items, items[1:] + [None], strict=False):   # [None] when empty
             if here.type == "ident" and here.value.startswith("--") and after is not None \
                     and after.type == "literal" and after.value == ":":
                 names.add(here.value)
