@@ -35,7 +35,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import tinycss2
-from tinycss2.ast import (AtRule, CurlyBracketsBlock, Declaration, FunctionBlock, Node,
+from tinycss2.ast import (CurlyBracketsBlock, Declaration, FunctionBlock, Node,
                           ParenthesesBlock, QualifiedRule, SquareBracketsBlock)
 
 Values = dict[str, list[Node]]     # custom property -> its tokens, with no var() left
@@ -100,14 +100,10 @@ def key(path: Path, values: Values) -> Key:
     return tuple(sorted((name, tinycss2.serialize(values[name])) for name in uses if name in values))
 
 
-def substituted(path: Path, values: Key, base_url: str) -> bytes:
-    """The stylesheet at `path` with the var() of `values` replaced in its
-    rules' declarations, wherever the declaration stays valid."""
-    return _substituted(path, path.stat().st_mtime_ns, values, base_url)
-
-
-@functools.lru_cache(maxsize=256)      # a few documents' worth: each fit step has its --fit
-def _substituted(path: Path, mtime_ns: int, key: Key, base_url: str) -> bytes:
+def substituted(path: Path, key: Key, base_url: str) -> bytes:
+    """The stylesheet at `path` with the var() of `key` (see key())
+    replaced in its rules' declarations, wherever the declaration stays
+    valid. Not cached here: pdf.py keeps the parsed result by the same key."""
     css = path.read_text(encoding="utf-8")
     if not key or "var(" not in css:
         return css.encode("utf-8")
@@ -142,35 +138,42 @@ def _read(path: Path, mtime_ns: int) -> _Sheet:
     return _Sheet(path.read_text(encoding="utf-8"))
 
 
+def _lists(nodes):
+    """`nodes` and every list of nodes inside them (a block's content, a
+    function's arguments, a rule's prelude), at any depth."""
+    stack = [list(nodes)]
+    while stack:
+        items = stack.pop()
+        yield items
+        for node in items:
+            for children in ("prelude", "content", "arguments"):
+                if isinstance(getattr(node, children, None), list):
+                    stack.append(getattr(node, children))
+
+
+def _vars(nodes):
+    return (n for items in _lists(nodes) for n in items
+            if isinstance(n, FunctionBlock) and n.lower_name == "var")
+
+
 def _declared_names(nodes) -> set[str]:
     """Every `--name:` in these nodes, at any depth (a loose reading: a name
     too many only means a var() left to WeasyPrint)."""
     names: set[str] = set()
-    stack = [list(nodes)]
-    while stack:
-        items = [n for n in stack.pop() if n.type not in ("whitespace", "comment")]
-        for here, after in zip(items, items[1:] + [None], strict=False):   # [None] when empty
-            if here.type == "ident" and here.value.startswith("--") and after is not None \
-                    and after.type == "literal" and after.value == ":":
-                names.add(here.value)
-            for children in ("prelude", "content", "arguments"):
-                if isinstance(getattr(here, children, None), list):
-                    stack.append(getattr(here, children))
+    for items in _lists(nodes):
+        items = [n for n in items if n.type not in ("whitespace", "comment")]
+        names.update(here.value for here, after in zip(items, items[1:], strict=False)
+                     if here.type == "ident" and here.value.startswith("--")
+                     and after.type == "literal" and after.value == ":")
     return names
 
 
 def _used_names(nodes) -> set[str]:
     """The names of every var() in these nodes, at any depth."""
     names: set[str] = set()
-    stack = [list(nodes)]
-    while stack:
-        for node in stack.pop():
-            if isinstance(node, FunctionBlock) and node.lower_name == "var":
-                first = [a for a in node.arguments if a.type not in ("whitespace", "comment")][:1]
-                names.update(a.value for a in first if a.type == "ident")
-            for children in ("prelude", "content", "arguments"):
-                if isinstance(getattr(node, children, None), list):
-                    stack.append(getattr(node, children))
+    for function in _vars(nodes):
+        first = [a for a in function.arguments if a.type not in ("whitespace", "comment")][:1]
+        names.update(a.value for a in first if a.type == "ident")
     return names
 
 
@@ -206,15 +209,14 @@ def _rule(rule: Node, values: Values, base_url: str) -> Node:
         return rule
     content: list[Node] = []
     for item in tinycss2.parse_blocks_contents(rule.content):
-        if isinstance(item, Declaration):
-            value = item.value
-            if not item.name.startswith("--") and _has_var(value):
-                replaced = _replace(value, values.get)
-                if replaced is not None and not _has_var(replaced) \
-                        and _valid(item.lower_name, replaced, base_url):
-                    value = replaced
-            content.append(Declaration(item.source_line, item.source_column, item.name,
-                                       item.lower_name, value, item.important))   # ";" added by serialize
+        if isinstance(item, Declaration) and not item.name.startswith("--") \
+                and _has_var(item.value):
+            replaced = _replace(item.value, values.get)
+            if replaced is not None and not _has_var(replaced) \
+                    and _valid(item.lower_name, replaced, base_url):
+                item = Declaration(item.source_line, item.source_column, item.name,
+                                   item.lower_name, replaced, item.important)
+            content.append(item)              # serialize() writes the ";" after a declaration
         elif isinstance(item, QualifiedRule):
             content.append(_rule(item, values, base_url))
         else:
@@ -249,15 +251,7 @@ def _replace(tokens: list[Node], lookup) -> list[Node] | None:
 
 
 def _has_var(tokens) -> bool:
-    for token in tokens or ():
-        if isinstance(token, FunctionBlock):
-            if token.lower_name == "var" or _has_var(token.arguments):
-                return True
-        elif isinstance(token, (ParenthesesBlock, SquareBracketsBlock, CurlyBracketsBlock,
-                                QualifiedRule, AtRule)):
-            if _has_var(token.content):
-                return True
-    return False
+    return next(_vars(tokens or ()), None) is not None
 
 
 def _valid(name: str, tokens: list[Node], base_url: str) -> bool:

@@ -52,13 +52,12 @@ def test_the_stylesheets_reach_weasyprint_without_the_themes_var(loaded):
     html = html_of(loaded, project.materials["safer-use-handout"], project.languages["en"],
                    STANDARD, 0.92)
     values = cssvars.document_values(html, ROOT)
+    served = {}
     for name in ("handout.css", "common.css"):
         path = ROOT / "styles" / name
-        served = cssvars.substituted(path, cssvars.key(path, values), path.as_uri()).decode()
-        assert "var(" in path.read_text() and "var(" not in served, name
-    served = cssvars.substituted(ROOT / "styles/handout.css",
-                                 cssvars.key(ROOT / "styles/handout.css", values), "").decode()
-    assert "calc(11pt*0.92)" in squeezed(served)       # html's font-size: --handout-text at --fit
+        served[name] = cssvars.substituted(path, cssvars.key(path, values), path.as_uri()).decode()
+        assert "var(" in path.read_text() and "var(" not in served[name], name
+    assert "calc(11pt*0.92)" in squeezed(served["handout.css"])   # html's font-size: --handout-text at --fit
 
 
 def document(tmp_path: Path, css: str, body: str = "<p class=a>x</p>",
